@@ -1,0 +1,222 @@
+"""HTTP/1.1 client for the AWS Lambda Runtime API, version 2018-06-01.
+
+The client keeps one persistent TCP connection to AWS_LAMBDA_RUNTIME_API and
+pipelines requests: the POST that reports an invocation outcome and the GET of
+the next event go out in one sendall call, and the two responses are read back
+in order. The server must answer with Content-Length bodies, because this
+client does not decode chunked transfer encoding.
+"""
+
+import socket
+
+API_PREFIX = "/2018-06-01/runtime"
+NEXT_INVOCATION_PATH = API_PREFIX + "/invocation/next"
+INIT_ERROR_PATH = API_PREFIX + "/init/error"
+
+_HEADER_END = b"\r\n\r\n"
+_MIN_RECV_BYTES = 65536
+_MAX_RECV_BYTES = 4 * 1024 * 1024
+_SAFE_ID_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+)
+
+
+class RuntimeApiProtocolError(Exception):
+    """Response from the Runtime API that this client cannot parse."""
+
+
+class RuntimeApiConnectionClosed(ConnectionError):
+    """Connection closed by the Runtime API before a full response arrived."""
+
+
+class ApiResponse:
+    """Status code, headers (names in lower case) and body of one response."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def describe_body(self):
+        """Return the body as one line of text for log messages."""
+        text = self.body.decode("utf-8", "replace")
+        return text.replace("\r", " ").replace("\n", " ")
+
+
+class RuntimeApiClient:
+    """Runtime API client over one persistent, pipelined connection."""
+
+    def __init__(self, address):
+        self._host, self._port = _parse_address(address)
+        self._host_header = address
+        self._socket = None
+        self._received = bytearray()
+        self._next_request = self._build_request("GET", NEXT_INVOCATION_PATH)
+
+    def next_invocation(self):
+        """Block until the next event arrives and return its response."""
+        return self._exchange((self._next_request,))[0]
+
+    def respond_and_next(self, request_id, body, content_type):
+        """Post a handler result, then wait for the next event.
+
+        Returns the POST's response and the next event's response.
+        """
+        path = "%s/invocation/%s/response" % (API_PREFIX, _quote_id(request_id))
+        post = self._build_request("POST", path, body, content_type)
+        return self._exchange((post, self._next_request))
+
+    def report_error_and_next(self, request_id, body, xray_error_cause=None):
+        """Post an invocation error payload, then wait for the next event.
+
+        Like AWS's Python runtime, this sends no Lambda-Runtime-Function-Error-Type
+        header on invocation errors. Returns the POST's response and the next
+        event's response.
+        """
+        path = "%s/invocation/%s/error" % (API_PREFIX, _quote_id(request_id))
+        extra_headers = ()
+        if xray_error_cause:
+            extra_headers = (("Lambda-Runtime-Function-XRay-Error-Cause", xray_error_cause),)
+        post = self._build_request("POST", path, body, "application/json", extra_headers)
+        return self._exchange((post, self._next_request))
+
+    def report_init_error(self, error_type, body):
+        """Post an init error payload and return the response."""
+        extra_headers = (("Lambda-Runtime-Function-Error-Type", error_type),)
+        post = self._build_request(
+            "POST", INIT_ERROR_PATH, body, "application/json", extra_headers
+        )
+        return self._exchange((post,))[0]
+
+    def close(self):
+        """Close the connection; the next request opens a new one."""
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._received.clear()
+
+    def _build_request(self, method, path, body=None, content_type=None, extra_headers=()):
+        lines = ["%s %s HTTP/1.1" % (method, path), "Host: " + self._host_header]
+        if body is not None:
+            lines.append("Content-Type: " + content_type)
+            lines.append("Content-Length: %d" % len(body))
+        for name, value in extra_headers:
+            lines.append("%s: %s" % (name, _single_line(value)))
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+        if body is None:
+            return head
+        return head + body
+
+    def _exchange(self, requests):
+        """Send the requests in one write and read one response per request.
+
+        When the connection turns out to be closed, the client reconnects once
+        and sends again every request that has no response yet.
+        """
+        responses = []
+        reconnected = False
+        while True:
+            pending = requests[len(responses):]
+            try:
+                if self._socket is None:
+                    self._connect()
+                self._socket.sendall(pending[0] if len(pending) == 1 else b"".join(pending))
+                while len(responses) < len(requests):
+                    responses.append(self._read_response())
+                return responses
+            except OSError:
+                if reconnected:
+                    raise
+                reconnected = True
+                self.close()
+
+    def _connect(self):
+        # No timeout: GET /next blocks until an event arrives, and the platform
+        # may freeze this process between events.
+        connection = socket.create_connection((self._host, self._port))
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._socket = connection
+
+    def _receive(self, wanted_bytes):
+        if self._socket is None:
+            raise RuntimeApiConnectionClosed("connection to the Runtime API is closed")
+        size = min(max(wanted_bytes, _MIN_RECV_BYTES), _MAX_RECV_BYTES)
+        chunk = self._socket.recv(size)
+        if not chunk:
+            raise RuntimeApiConnectionClosed("Runtime API closed the connection")
+        self._received += chunk
+
+    def _read_response(self):
+        received = self._received
+        header_end = received.find(_HEADER_END)
+        while header_end < 0:
+            searched = max(0, len(received) - 3)
+            self._receive(_MIN_RECV_BYTES)
+            header_end = received.find(_HEADER_END, searched)
+
+        status, headers = _parse_head(bytes(received[:header_end]))
+        if "transfer-encoding" in headers:
+            raise RuntimeApiProtocolError(
+                "unsupported Transfer-Encoding %r from the Runtime API; "
+                "responses must carry Content-Length" % headers["transfer-encoding"]
+            )
+        body_start = header_end + len(_HEADER_END)
+        body_end = body_start + _content_length(headers)
+        while len(received) < body_end:
+            self._receive(body_end - len(received))
+
+        body = bytes(received[body_start:body_end])
+        del received[:body_end]
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return ApiResponse(status, headers, body)
+
+
+def _parse_address(address):
+    host, separator, port = address.rpartition(":")
+    if not separator or not host or not port.isdigit():
+        raise ValueError(
+            "invalid AWS_LAMBDA_RUNTIME_API value %r; expected host:port, "
+            "for example 127.0.0.1:9001" % address
+        )
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port)
+
+
+def _parse_head(head):
+    lines = head.decode("utf-8", "replace").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise RuntimeApiProtocolError("invalid HTTP status line %r from the Runtime API" % lines[0])
+
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(parts[1]), headers
+
+
+def _content_length(headers):
+    value = headers.get("content-length", "0")
+    if not value.isdigit():
+        raise RuntimeApiProtocolError("invalid Content-Length %r from the Runtime API" % value)
+    return int(value)
+
+
+def _quote_id(request_id):
+    """Percent-encode a request id for use as one URL path segment."""
+    if _SAFE_ID_CHARACTERS.issuperset(request_id):
+        return request_id
+    return "".join(
+        character if character in _SAFE_ID_CHARACTERS else "".join(
+            "%%%02X" % byte for byte in character.encode("utf-8")
+        )
+        for character in request_id
+    )
+
+
+def _single_line(value):
+    return value.replace("\r", " ").replace("\n", " ")

@@ -1,0 +1,79 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { AccountContext } from '../functions/arn.js';
+import type { Invoker } from '../invoke/invoker.js';
+import type { Logger } from '../log.js';
+import { lambdaError, sendLambdaError } from './lambda/errors.js';
+import { handleInvoke } from './lambda/invoke.js';
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+export interface AwsEndpointOptions {
+  invoker: Invoker;
+  account: AccountContext;
+  logger: Logger;
+}
+
+/** The AWS endpoint: one HTTP server for every AWS API the platform speaks. */
+export class AwsEndpoint {
+  readonly #server: http.Server;
+  readonly #options: AwsEndpointOptions;
+
+  constructor(options: AwsEndpointOptions) {
+    this.#options = options;
+    this.#server = http.createServer({ noDelay: true, keepAliveTimeout: 60_000 }, (req, res) => {
+      this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
+    });
+    // Invocations may run for the 900 s maximum timeout.
+    this.#server.requestTimeout = 0;
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeIdleConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
+    const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+
+    const invoke = INVOKE_PATH.exec(pathname);
+    if (invoke && req.method === 'POST') {
+      const { invoker, account } = this.#options;
+      await handleInvoke(req, res, invoke[1] ?? '', query, invoker, account);
+      return;
+    }
+
+    req.resume();
+    throw lambdaError(
+      'UnknownOperationException',
+      404,
+      `no operation at ${req.method ?? ''} ${pathname}; this endpoint serves the Lambda Invoke API`,
+    );
+  }
+
+  #fail(res: http.ServerResponse, error: unknown): void {
+    if (!(error instanceof Error && 'code' in error)) {
+      this.#options.logger.error({ err: error }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendLambdaError(res, error);
+  }
+}

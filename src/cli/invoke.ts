@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+
+import { invalidConfig } from '../errors.js';
+import { createLogger } from '../log.js';
+import { Platform } from '../platform.js';
+import { output } from './output.js';
+import { openProject, type ProjectOptions } from './project.js';
+
+export interface InvokeCommandOptions extends ProjectOptions {
+  event?: string;
+}
+
+/** Runs one invocation; returns the exit status: 0 on success, 1 on a function error. */
+export async function runInvoke(
+  functionId: string,
+  options: InvokeCommandOptions,
+): Promise<number> {
+  const project = openProject(options.template, options);
+  const functionName = findFunctionName(project.template, functionId);
+  const payload = readEvent(options.event);
+
+  const platform = new Platform({
+    dataDir: project.dataDir,
+    account: project.account,
+    functions: [...project.template.functions.values()],
+    logger: createLogger({ level: 'warn' }),
+  });
+  try {
+    const result = await platform.invoker.invoke(functionName, payload, {
+      qualifier: undefined,
+      tailLog: false,
+      clientContext: undefined,
+      source: 'cli',
+    });
+    output.log(result.log);
+    output.result(result.payload);
+    if (process.stdout.isTTY) output.result('\n');
+    return result.functionError === undefined ? 0 : 1;
+  } finally {
+    await platform.close();
+  }
+}
+
+function findFunctionName(
+  template: ReturnType<typeof openProject>['template'],
+  id: string,
+): string {
+  for (const [functionName, logicalId] of template.logicalIds) {
+    if (logicalId === id || functionName === id) return functionName;
+  }
+  const known = [...template.logicalIds.values()].join(', ') || 'none';
+  throw invalidConfig(
+    `no function '${id}' in ${template.file}; functions in the template: ${known}`,
+  );
+}
+
+function readEvent(source: string | undefined): Buffer {
+  if (source === undefined) return Buffer.from('{}');
+
+  let text: Buffer;
+  try {
+    text = readFileSync(source === '-' ? 0 : source);
+  } catch (error) {
+    throw invalidConfig(
+      `cannot read event file '${source}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  try {
+    JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw invalidConfig(`event in '${source}' is not valid JSON: ${(error as Error).message}`);
+  }
+  return text.length === 0 ? Buffer.from('{}') : text;
+}

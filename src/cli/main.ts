@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+
+import { LambdaCraftError, errorMessage } from '../errors.js';
+import { runInvoke } from './invoke.js';
+import { output } from './output.js';
+import { runUp } from './up.js';
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    throw new InvalidArgumentError(`port '${value}' is not a whole number between 0 and 65535`);
+  }
+  return parsed;
+}
+
+function collectOverride(value: string, previous: Record<string, string>): Record<string, string> {
+  const result = { ...previous };
+  for (const pair of value.split(/\s+/).filter((item) => item !== '')) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) {
+      throw new InvalidArgumentError(`parameter override '${pair}' is not in the form Key=Value`);
+    }
+    result[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return result;
+}
+
+const program = new Command('lambdacraft')
+  .description('Run AWS Lambda functions from a SAM project on this machine')
+  .showHelpAfterError();
+
+program
+  .command('invoke')
+  .description(
+    'Invoke one function once, like `sam local invoke`: payload on stdout, log on stderr',
+  )
+  .argument(
+    '<function>',
+    'logical id (or FunctionName) of an AWS::Serverless::Function in the template',
+  )
+  .option('-t, --template <file>', 'SAM template to read', 'template.yaml')
+  .option(
+    '-e, --event <file>',
+    "file holding the JSON event, or '-' for standard input (default: {})",
+  )
+  .option(
+    '--data-dir <dir>',
+    'folder for state and temporary files (default: .lambdacraft beside the template)',
+  )
+  .option('--region <name>', 'AWS region the function sees', 'us-east-1')
+  .option('--account-id <id>', 'twelve-digit account id used in ARNs', '000000000000')
+  .option(
+    '--parameter-overrides <pairs>',
+    'template parameter values as Key=Value, space-separated or repeated',
+    collectOverride,
+    {},
+  )
+  .action(async (functionId: string, options: Parameters<typeof runInvoke>[1]) => {
+    process.exitCode = await runInvoke(functionId, options);
+  });
+
+program
+  .command('up')
+  .description('Start the platform for the SAM project in DIR and serve it until Ctrl-C')
+  .argument('[dir]', 'project folder holding template.yaml', '.')
+  .option('-t, --template <file>', 'SAM template to read, relative to DIR', 'template.yaml')
+  .option('-p, --port <port>', 'TCP port of the AWS endpoint (Lambda API)', port, 4566)
+  .option('--host <address>', 'address the endpoints listen on', '127.0.0.1')
+  .option('--data-dir <dir>', 'folder for state and temporary files (default: DIR/.lambdacraft)')
+  .option('--region <name>', 'AWS region the platform presents', 'us-east-1')
+  .option('--account-id <id>', 'twelve-digit account id used in ARNs', '000000000000')
+  .option(
+    '--parameter-overrides <pairs>',
+    'template parameter values as Key=Value, space-separated or repeated',
+    collectOverride,
+    {},
+  )
+  .action(async (dir: string, options: Parameters<typeof runUp>[1]) => {
+    await runUp(dir, options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  output.error(error instanceof LambdaCraftError ? error.message : errorMessage(error));
+  process.exitCode = 2;
+}

@@ -1,0 +1,481 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import type { AccountContext } from '../functions/arn.js';
+import type { FunctionConfig } from '../functions/function-config.js';
+import type { Logger } from '../log.js';
+import { RuntimeApiServer, type RuntimeAnswer } from '../runtime-api/server.js';
+import { LaunchError, type Launcher } from './launch.js';
+import { keepsEnvironment, type InvocationOutcome, type OutcomeKind } from './outcome.js';
+import { KeptLines, LineSplitter } from './output-lines.js';
+import { maxMemoryUsedMb } from './process-memory.js';
+import { buildVariables, logStreamName } from './variables.js';
+
+/** Lambda's limit on the Init phase of an on-demand environment. */
+export const INIT_TIMEOUT_MS = 10_000;
+/** How long to wait for a killed runtime's output pipes to close before giving up on them. */
+const PIPE_DRAIN_MS = 1_000;
+
+export interface InvocationRequest {
+  requestId: string;
+  payload: Buffer;
+  invokedFunctionArn: string;
+  traceId: string;
+  clientContext: string | undefined;
+  /** Receives each line of function output as it arrives. */
+  onLogLine: ((line: string) => void) | undefined;
+}
+
+/** Why an environment never became ready; it is turned into the first caller's outcome. */
+export interface InitFailure {
+  errorType: string;
+  /** The runtime's own `/init/error` body, when it sent one. */
+  body: Buffer | undefined;
+  /** The Lambda message to wrap as `RequestId: <id> Error: <message>` when there is no body. */
+  message: string;
+  initDurationMs: number;
+  logLines: string[];
+}
+
+export type InitResult = { ok: true } | { ok: false; failure: InitFailure };
+
+export interface EnvironmentOptions {
+  config: FunctionConfig;
+  account: AccountContext;
+  launcher: Launcher;
+  /** Folder under which each environment gets its private temporary folder. */
+  tempRoot: string;
+  endpointUrl: string | undefined;
+  logger: Logger;
+  /** Called once when the environment has died outside an invocation (idle crash). */
+  onIdleDeath: (environment: Environment) => void;
+}
+
+type State = 'new' | 'initialising' | 'ready' | 'busy' | 'dead';
+
+interface ActiveInvocation {
+  request: InvocationRequest;
+  preambleLines: string[];
+  startedAt: number;
+  timer: NodeJS.Timeout;
+  lines: KeptLines;
+  resolve: (outcome: InvocationOutcome) => void;
+  /** Set once the invocation has an answer, a timeout or an exit; later events are ignored. */
+  settled: boolean;
+}
+
+/**
+ * One execution environment: a runtime process, its Runtime API endpoint, its temporary
+ * folder and its limits. It runs one invocation at a time and applies the outcome rule.
+ */
+export class Environment {
+  readonly id = randomBytes(16).toString('hex');
+  readonly #options: EnvironmentOptions;
+  readonly #api: RuntimeApiServer;
+  readonly #tempDir: string;
+  readonly #logger: Logger;
+  #state: State = 'new';
+  #child: ChildProcess | undefined;
+  #spawnedAt = 0;
+  /** Init Duration, reported on the first invocation only. */
+  #initDurationMs: number | undefined;
+  /** Output written outside an invocation; it opens the next invocation's log. */
+  #pendingLines: string[] = [];
+  #current: ActiveInvocation | undefined;
+  #initDone: ((result: InitResult) => void) | undefined;
+  #initTimer: NodeJS.Timeout | undefined;
+  #closed: Promise<void> = Promise.resolve();
+  #killed = false;
+
+  constructor(options: EnvironmentOptions) {
+    this.#options = options;
+    this.#tempDir = path.join(options.tempRoot, this.id);
+    this.#logger = options.logger.child({ environmentId: this.id });
+    this.#api = new RuntimeApiServer({
+      onNext: () => this.#handleNext(),
+      onAnswer: (answer) => this.#handleAnswer(answer),
+      onInitError: (body, errorType) => this.#handleInitError(body, errorType),
+    });
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Starts the runtime and resolves when it first asks for an event, or fails to. */
+  async start(): Promise<InitResult> {
+    this.#state = 'initialising';
+    const { config } = this.#options;
+    let command;
+    try {
+      mkdirSync(this.#tempDir, { recursive: true });
+      command = await this.#options.launcher.commandFor(config);
+    } catch (error) {
+      this.#state = 'dead';
+      if (!(error instanceof LaunchError)) throw error;
+      return { ok: false, failure: this.#failure(error.errorType, undefined, error.message) };
+    }
+
+    const runtimeApi = await this.#api.listen();
+    const variables = buildVariables(config, {
+      account: this.#options.account,
+      runtimeApi,
+      logStreamName: logStreamName(config.version, this.id),
+      tempDir: this.#tempDir,
+      runtimeDir: command.runtimeDir,
+      endpointUrl: this.#options.endpointUrl,
+    });
+
+    const result = new Promise<InitResult>((resolve) => {
+      this.#initDone = resolve;
+    });
+    this.#spawnedAt = performance.now();
+    this.#spawn(command.file, command.args, variables);
+    this.#initTimer = setTimeout(
+      () => this.#handleInitTimeout(),
+      INIT_TIMEOUT_MS + config.timeoutSeconds * 1000,
+    );
+    return result;
+  }
+
+  /** Runs one invocation; the environment must be ready. */
+  invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.#state !== 'ready') {
+      throw new Error(`environment ${this.id} is ${this.#state}, not ready`);
+    }
+    this.#state = 'busy';
+    const timeoutMs = this.#options.config.timeoutSeconds * 1000;
+
+    return new Promise<InvocationOutcome>((resolve) => {
+      this.#current = {
+        request,
+        preambleLines: this.#takePendingLines(),
+        startedAt: performance.now(),
+        timer: setTimeout(() => this.#handleTimeout(), timeoutMs),
+        lines: new KeptLines(),
+        resolve,
+        settled: false,
+      };
+      this.#api.deliver({
+        requestId: request.requestId,
+        payload: request.payload,
+        deadlineMs: Date.now() + timeoutMs,
+        invokedFunctionArn: request.invokedFunctionArn,
+        traceId: request.traceId,
+        clientContext: request.clientContext,
+        cognitoIdentity: undefined,
+        tenantId: undefined,
+      });
+    });
+  }
+
+  /** Kills the runtime's process group and removes the temporary folder. */
+  async destroy(): Promise<void> {
+    this.#state = 'dead';
+    this.#killProcessGroup();
+    this.#api.close();
+    clearTimeout(this.#initTimer);
+    await this.#closed;
+    rmSync(this.#tempDir, { recursive: true, force: true });
+  }
+
+  #spawn(file: string, args: string[], variables: Record<string, string>): void {
+    const child = spawn(file, args, {
+      cwd: this.#options.config.codePath,
+      env: variables,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, so a timeout kills whatever the handler started.
+      detached: true,
+    });
+    this.#child = child;
+    this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
+
+    const stdout = new LineSplitter((line) => this.#handleLine(line));
+    const stderr = new LineSplitter((line) => this.#handleLine(line));
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.once('close', () => {
+      stdout.flush();
+      stderr.flush();
+    });
+    child.once('error', (error) => {
+      this.#logger.error({ err: error, file }, 'runtime failed to start');
+      this.#handleExit(127, null);
+    });
+    child.once('exit', (code, signal) => this.#handleExit(code, signal));
+  }
+
+  #handleLine(line: string): void {
+    const current = this.#current;
+    if (current === undefined) {
+      this.#pendingLines.push(line);
+      return;
+    }
+    current.lines.add(line);
+    current.request.onLogLine?.(line);
+  }
+
+  #handleNext(): void {
+    if (this.#state !== 'initialising') return;
+
+    clearTimeout(this.#initTimer);
+    this.#initDurationMs = performance.now() - this.#spawnedAt;
+    this.#state = 'ready';
+    this.#resolveInit({ ok: true });
+  }
+
+  #handleInitError(body: Buffer, errorType: string | undefined): void {
+    if (this.#state !== 'initialising') return;
+
+    const type = errorType ?? errorTypeOf(body) ?? 'Runtime.Unknown';
+    this.#failInit(this.#failure(type, body, ''));
+  }
+
+  #handleInitTimeout(): void {
+    if (this.#state !== 'initialising') return;
+
+    const seconds = this.#options.config.timeoutSeconds.toFixed(2);
+    this.#failInit(
+      this.#failure('Sandbox.Timedout', undefined, `Task timed out after ${seconds} seconds`),
+    );
+  }
+
+  #failInit(failure: InitFailure): void {
+    clearTimeout(this.#initTimer);
+    this.#state = 'dead';
+    this.#killProcessGroup();
+    // Let the runtime's last output (its own report of the error) reach the log first.
+    void this.#drained().then(() => {
+      failure.logLines = this.#takePendingLines();
+      this.#resolveInit({ ok: false, failure });
+    });
+  }
+
+  #failure(errorType: string, body: Buffer | undefined, message: string): InitFailure {
+    return {
+      errorType,
+      body,
+      message,
+      initDurationMs: this.#spawnedAt === 0 ? 0 : performance.now() - this.#spawnedAt,
+      logLines: [],
+    };
+  }
+
+  #resolveInit(result: InitResult): void {
+    const done = this.#initDone;
+    this.#initDone = undefined;
+    done?.(result);
+  }
+
+  #handleAnswer(answer: RuntimeAnswer): void {
+    const current = this.#current;
+    if (
+      current === undefined ||
+      current.settled ||
+      current.request.requestId !== answer.requestId
+    ) {
+      return;
+    }
+    current.settled = true;
+    clearTimeout(current.timer);
+    const durationMs = performance.now() - current.startedAt;
+
+    let kind: OutcomeKind;
+    let payload: Buffer;
+    let contentType = 'application/json';
+    let errorType: string | undefined;
+    if (answer.kind === 'response') {
+      kind = 'success';
+      payload = answer.body;
+      contentType = answer.contentType;
+    } else if (answer.kind === 'error') {
+      kind = 'function-error';
+      payload = answer.body;
+      errorType = answer.errorType ?? errorTypeOf(answer.body) ?? 'Unhandled';
+    } else {
+      kind = 'response-too-large';
+      errorType = 'Function.ResponseSizeTooLarge';
+      payload = Buffer.from(
+        JSON.stringify({
+          errorMessage:
+            'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+          errorType,
+        }),
+      );
+    }
+    // Output the runtime wrote just before answering may still sit in the pipe; one turn
+    // of the event loop lets its read callback run first.
+    setImmediate(() => {
+      this.#settle(current, { kind, payload, contentType, errorType, durationMs }, [], []);
+    });
+  }
+
+  #handleTimeout(): void {
+    const current = this.#current;
+    if (current === undefined || current.settled) return;
+    current.settled = true;
+    const durationMs = performance.now() - current.startedAt;
+    const { requestId } = current.request;
+    const seconds = this.#options.config.timeoutSeconds.toFixed(2);
+
+    this.#state = 'dead';
+    this.#killProcessGroup();
+    const notice = `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`;
+    const payload = Buffer.from(
+      JSON.stringify({
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+      }),
+    );
+    void this.#drained().then(() => {
+      this.#settle(
+        current,
+        {
+          kind: 'timeout',
+          payload,
+          contentType: 'application/json',
+          errorType: 'Sandbox.Timedout',
+          durationMs,
+        },
+        [notice],
+        [],
+      );
+    });
+  }
+
+  #handleExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const previous = this.#state;
+    this.#state = 'dead';
+    this.#api.close();
+
+    if (previous === 'initialising') {
+      this.#failInit(this.#failure('Runtime.ExitError', undefined, exitReason(code, signal)));
+      return;
+    }
+    const current = this.#current;
+    if (previous === 'busy' && current !== undefined && !current.settled) {
+      current.settled = true;
+      clearTimeout(current.timer);
+      const durationMs = performance.now() - current.startedAt;
+      const { requestId } = current.request;
+      const message = `RequestId: ${requestId} Error: ${exitReason(code, signal)}`;
+      const payload = Buffer.from(
+        JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: message }),
+      );
+      void this.#drained().then(() => {
+        this.#settle(
+          current,
+          {
+            kind: 'exit',
+            payload,
+            contentType: 'application/json',
+            errorType: 'Runtime.ExitError',
+            durationMs,
+          },
+          [],
+          [message, 'Runtime.ExitError'],
+        );
+      });
+      return;
+    }
+    if (previous === 'ready') {
+      this.#logger.warn({ code, signal }, 'runtime exited while idle');
+      this.#options.onIdleDeath(this);
+    }
+  }
+
+  #settle(
+    current: ActiveInvocation,
+    result: Pick<
+      InvocationOutcome,
+      'kind' | 'payload' | 'contentType' | 'errorType' | 'durationMs'
+    >,
+    platformLines: string[],
+    trailingLines: string[],
+  ): void {
+    const pid = this.#child?.pid;
+    const outcome: InvocationOutcome = {
+      ...result,
+      initDurationMs: this.#initDurationMs,
+      maxMemoryUsedMb: pid === undefined ? 0 : maxMemoryUsedMb(pid),
+      preambleLines: current.preambleLines,
+      logLines: current.lines.lines(),
+      platformLines,
+      trailingLines,
+    };
+    this.#initDurationMs = undefined;
+    this.#current = undefined;
+    if (keepsEnvironment(result.kind) && this.#state === 'busy') {
+      this.#state = 'ready';
+    } else if (this.#state !== 'dead') {
+      this.#state = 'dead';
+      this.#killProcessGroup();
+    }
+    current.resolve(outcome);
+  }
+
+  #takePendingLines(): string[] {
+    const lines = this.#pendingLines;
+    this.#pendingLines = [];
+    return lines;
+  }
+
+  /** Resolves when the runtime's pipes have closed, or after PIPE_DRAIN_MS. */
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, PIPE_DRAIN_MS);
+      void this.#closed.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #killProcessGroup(): void {
+    const pid = this.#child?.pid;
+    if (pid === undefined || this.#killed) return;
+
+    this.#killed = true;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  }
+}
+
+/** Go's wording for how a process ended, which Lambda's Runtime.ExitError messages use. */
+function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) {
+    return `Runtime exited with error: signal: ${SIGNAL_NAMES[signal] ?? signal}`;
+  }
+  if (code === 0 || code === null) return 'Runtime exited without providing a reason';
+  return `Runtime exited with error: exit status ${code}`;
+}
+
+const SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
+  SIGKILL: 'killed',
+  SIGSEGV: 'segmentation fault',
+  SIGTERM: 'terminated',
+  SIGABRT: 'aborted',
+  SIGINT: 'interrupt',
+  SIGBUS: 'bus error',
+  SIGILL: 'illegal instruction',
+  SIGFPE: 'floating point exception',
+};
+
+function errorTypeOf(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errorType?: unknown };
+    return typeof parsed.errorType === 'string' ? parsed.errorType : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { openSync, readSync, closeSync, realpathSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { LambdaCraftError } from '../errors.js';
+import type { RuntimeId } from '../functions/runtimes.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface PythonInterpreter {
+  path: string;
+  version: [number, number, number];
+}
+
+export interface InterpreterChoice {
+  interpreter: PythonInterpreter;
+  /** Set when the interpreter's version differs from the one the runtime identifier names. */
+  warning: string | undefined;
+}
+
+const OLDEST_PYTHON_MINOR = 9;
+
+/**
+ * Finds the Python interpreters on this machine once. Version managers' shims (pyenv,
+ * asdf) are shell scripts that cost 60-90 ms per spawn, so only real binaries count:
+ * files named python3 or python3.N in PATH and the usual system folders.
+ * LAMBDACRAFT_PYTHON, when set, names the one interpreter to use for every Python runtime.
+ */
+export async function findPythonInterpreters(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PythonInterpreter[]> {
+  const candidates = env.LAMBDACRAFT_PYTHON
+    ? [env.LAMBDACRAFT_PYTHON]
+    : candidatePaths((env.PATH ?? '').split(path.delimiter));
+
+  const seen = new Set<string>();
+  const found: PythonInterpreter[] = [];
+  for (const candidate of candidates) {
+    const real = realBinary(candidate);
+    if (real === undefined || seen.has(real)) continue;
+    seen.add(real);
+
+    const version = await pythonVersion(real);
+    if (version !== undefined) found.push({ path: real, version });
+  }
+  return found;
+}
+
+function candidatePaths(pathDirs: string[]): string[] {
+  const dirs = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].filter((dir) => dir !== '');
+  const result: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (/^python3(\.\d+)?$/.test(name)) result.push(path.join(dir, name));
+    }
+  }
+  return result;
+}
+
+/** Resolves symlinks; returns undefined for scripts (shims) and non-executables. */
+function realBinary(candidate: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(candidate);
+    if (!statSync(real).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+
+  const head = Buffer.alloc(2);
+  const fd = openSync(real, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString('latin1') === '#!' ? undefined : real;
+}
+
+async function pythonVersion(binary: string): Promise<[number, number, number] | undefined> {
+  try {
+    const { stdout } = await execFileAsync(
+      binary,
+      ['-S', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'],
+      { timeout: 10_000 },
+    );
+    const parts = stdout.trim().split('.').map(Number);
+    if (parts.length !== 3 || parts.some(Number.isNaN)) return undefined;
+    return parts as [number, number, number];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Picks the interpreter for a Python runtime: the first one of the same minor version, or
+ * else the newest one that can run the bootstrap (3.9 or later), with a warning.
+ */
+export function choosePythonInterpreter(
+  runtime: RuntimeId,
+  interpreters: PythonInterpreter[],
+): InterpreterChoice {
+  const wantedMinor = runtime.version[1];
+  const exact = interpreters.find((candidate) => candidate.version[1] === wantedMinor);
+  if (exact) return { interpreter: exact, warning: undefined };
+
+  const usable = interpreters
+    .filter(
+      (candidate) => candidate.version[0] === 3 && candidate.version[1] >= OLDEST_PYTHON_MINOR,
+    )
+    .sort((a, b) => b.version[1] - a.version[1] || b.version[2] - a.version[2]);
+  const newest = usable[0];
+  if (newest === undefined) {
+    const seen = interpreters.map(
+      (candidate) => `${candidate.path} (${candidate.version.join('.')})`,
+    );
+    throw new LambdaCraftError(
+      'RuntimeNotAvailable',
+      `no Python interpreter for runtime '${runtime.id}': found ${seen.length === 0 ? 'no python3 on PATH' : seen.join(', ')}, and the bootstrap needs Python 3.${OLDEST_PYTHON_MINOR} or later; install python3 (apt-get install python3) or set LAMBDACRAFT_PYTHON to an interpreter path`,
+      { status: 500, userFault: true },
+    );
+  }
+
+  return {
+    interpreter: newest,
+    warning: `runtime '${runtime.id}' runs on Python ${newest.version.join('.')} at ${newest.path}, the newest interpreter installed; code that needs Python 3.${wantedMinor} features may fail`,
+  };
+}

@@ -1,0 +1,67 @@
+import type { AccountContext } from '../functions/arn.js';
+import type { FunctionConfig } from '../functions/function-config.js';
+import type { Logger } from '../log.js';
+import { Environment } from './environment.js';
+import type { Launcher } from './launch.js';
+import { EnvironmentPool } from './pool.js';
+
+export interface EnvironmentManagerOptions {
+  account: AccountContext;
+  launcher: Launcher;
+  /** Folder under which each environment gets its private temporary folder. */
+  tempRoot: string;
+  logger: Logger;
+}
+
+/** Owns one environment pool per function version, and stops them all on shutdown. */
+export class EnvironmentManager {
+  readonly #options: EnvironmentManagerOptions;
+  readonly #pools = new Map<string, EnvironmentPool>();
+  /** Set once the platform's AWS endpoint listens; handlers' SDK calls go there. */
+  endpointUrl: string | undefined;
+
+  constructor(options: EnvironmentManagerOptions) {
+    this.#options = options;
+  }
+
+  poolFor(config: FunctionConfig): EnvironmentPool {
+    const key = `${config.functionName}:${config.version}`;
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      const logger = this.#options.logger.child({ functionName: config.functionName });
+      pool = new EnvironmentPool(() => this.#createEnvironment(config, logger, pool), logger);
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Stops the environments of a function version, for example after its code changed. */
+  async retire(config: FunctionConfig): Promise<void> {
+    const key = `${config.functionName}:${config.version}`;
+    const pool = this.#pools.get(key);
+    this.#pools.delete(key);
+    await pool?.close();
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  #createEnvironment(
+    config: FunctionConfig,
+    logger: Logger,
+    pool: EnvironmentPool | undefined,
+  ): Environment {
+    return new Environment({
+      config,
+      account: this.#options.account,
+      launcher: this.#options.launcher,
+      tempRoot: this.#options.tempRoot,
+      endpointUrl: this.endpointUrl,
+      logger,
+      onIdleDeath: (environment) => pool?.remove(environment),
+    });
+  }
+}
