@@ -2,7 +2,9 @@ import path from 'node:path';
 
 import { AwsEndpoint } from './api/server.js';
 import { RuntimeLauncher } from './environments/launch.js';
+import { checkPrivateTmp } from './environments/isolation.js';
 import { EnvironmentManager } from './environments/manager.js';
+import { ProcessStarter } from './environments/process-starter.js';
 import type { AccountContext } from './functions/arn.js';
 import type { FunctionConfig } from './functions/function-config.js';
 import { FunctionRegistry } from './functions/registry.js';
@@ -18,7 +20,11 @@ export interface PlatformOptions {
   functions: FunctionConfig[];
   account?: AccountContext;
   logger?: Logger;
+  /** Keep a started interpreter per runtime ready for cold starts (default true). */
+  spares?: boolean;
 }
+
+let privateTmpCheck: ReturnType<typeof checkPrivateTmp> | undefined;
 
 /** The embedded platform: state store, environments, invoker and the AWS endpoint, wired. */
 export class Platform {
@@ -30,14 +36,35 @@ export class Platform {
   readonly logger: Logger;
   #endpoint: AwsEndpoint | undefined;
 
-  constructor(options: PlatformOptions) {
+  /** Builds the platform once it knows what this machine allows (a private /tmp needs root). */
+  static async start(options: PlatformOptions): Promise<Platform> {
+    privateTmpCheck ??= checkPrivateTmp();
+    const privateTmp = await privateTmpCheck;
+    const platform = new Platform(options, privateTmp.available);
+    if (!privateTmp.available) {
+      platform.logger.warn(
+        { reason: privateTmp.reason },
+        'functions share the host /tmp: a private /tmp per environment needs root and util-linux unshare; TMPDIR still points at a private folder',
+      );
+    }
+    if (options.spares ?? true) await platform.environments.prepare(options.functions);
+    return platform;
+  }
+
+  private constructor(options: PlatformOptions, privateTmp: boolean) {
     this.account = options.account ?? DEFAULT_ACCOUNT;
     this.logger = options.logger ?? silentLogger();
     this.store = StateStore.open(options.dataDir, this.logger);
+    const launcher = new RuntimeLauncher((message) => this.logger.warn(message));
     this.environments = new EnvironmentManager({
       account: this.account,
-      launcher: new RuntimeLauncher((message) => this.logger.warn(message)),
-      tempRoot: path.join(options.dataDir, 'environments'),
+      launcher,
+      starter: new ProcessStarter({
+        tempRoot: path.join(options.dataDir, 'environments'),
+        privateTmp,
+        spares: options.spares ?? true,
+        logger: this.logger,
+      }),
       logger: this.logger,
     });
     for (const config of options.functions) this.registry.put(config);

@@ -19,7 +19,8 @@ export async function runInvoke(
   const functionName = findFunctionName(project.template, functionId);
   const payload = readEvent(options.event);
 
-  const platform = new Platform({
+  const platform = await Platform.start({
+    spares: false,
     dataDir: project.dataDir,
     account: project.account,
     functions: [...project.template.functions.values()],

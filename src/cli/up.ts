@@ -14,7 +14,7 @@ export interface UpOptions extends ProjectOptions {
 export async function runUp(dir: string, options: UpOptions): Promise<void> {
   const project = openProject(path.resolve(dir, options.template), options);
   const logger = createLogger();
-  const platform = new Platform({
+  const platform = await Platform.start({
     dataDir: project.dataDir,
     account: project.account,
     functions: [...project.template.functions.values()],

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import type { AccountContext } from '../functions/arn.js';
@@ -12,6 +11,7 @@ import { LaunchError, type Launcher } from './launch.js';
 import { keepsEnvironment, type InvocationOutcome, type OutcomeKind } from './outcome.js';
 import { KeptLines, LineSplitter } from './output-lines.js';
 import { maxMemoryUsedMb } from './process-memory.js';
+import type { ProcessStarter } from './process-starter.js';
 import { buildVariables, logStreamName } from './variables.js';
 
 /** Lambda's limit on the Init phase of an on-demand environment. */
@@ -46,8 +46,7 @@ export interface EnvironmentOptions {
   config: FunctionConfig;
   account: AccountContext;
   launcher: Launcher;
-  /** Folder under which each environment gets its private temporary folder. */
-  tempRoot: string;
+  starter: ProcessStarter;
   endpointUrl: string | undefined;
   logger: Logger;
   /** Called once when the environment has died outside an invocation (idle crash). */
@@ -75,7 +74,7 @@ export class Environment {
   readonly id = randomBytes(16).toString('hex');
   readonly #options: EnvironmentOptions;
   readonly #api: RuntimeApiServer;
-  readonly #tempDir: string;
+  #tempDir: string | undefined;
   readonly #logger: Logger;
   #state: State = 'new';
   #child: ChildProcess | undefined;
@@ -92,7 +91,6 @@ export class Environment {
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
-    this.#tempDir = path.join(options.tempRoot, this.id);
     this.#logger = options.logger.child({ environmentId: this.id });
     this.#api = new RuntimeApiServer({
       onNext: () => this.#handleNext(),
@@ -112,10 +110,9 @@ export class Environment {
   /** Starts the runtime and resolves when it first asks for an event, or fails to. */
   async start(): Promise<InitResult> {
     this.#state = 'initialising';
-    const { config } = this.#options;
+    const { config, starter } = this.#options;
     let command;
     try {
-      mkdirSync(this.#tempDir, { recursive: true });
       command = await this.#options.launcher.commandFor(config);
     } catch (error) {
       this.#state = 'dead';
@@ -123,6 +120,8 @@ export class Environment {
       return { ok: false, failure: this.#failure(error.errorType, undefined, error.message) };
     }
 
+    const spare = starter.takeSpare(command, config);
+    this.#tempDir = spare?.tempDir ?? starter.newTempDir();
     const runtimeApi = await this.#api.listen();
     const variables = buildVariables(config, {
       account: this.#options.account,
@@ -137,11 +136,14 @@ export class Environment {
       this.#initDone = resolve;
     });
     this.#spawnedAt = performance.now();
-    this.#spawn(command.file, command.args, variables);
-    this.#initTimer = setTimeout(
-      () => this.#handleInitTimeout(),
-      INIT_TIMEOUT_MS + config.timeoutSeconds * 1000,
-    );
+    if (spare === undefined) {
+      this.#attach(starter.spawn(command, variables, config.codePath, this.#tempDir), command.file);
+    } else {
+      this.#attach(spare.child, command.file);
+      starter.activate(spare, variables, config.codePath);
+    }
+    const initLimitMs = INIT_TIMEOUT_MS + config.timeoutSeconds * 1000;
+    this.#initTimer = setTimeout(() => this.#handleInitTimeout(), initLimitMs);
     return result;
   }
 
@@ -183,17 +185,10 @@ export class Environment {
     this.#api.close();
     clearTimeout(this.#initTimer);
     await this.#closed;
-    rmSync(this.#tempDir, { recursive: true, force: true });
+    if (this.#tempDir !== undefined) rmSync(this.#tempDir, { recursive: true, force: true });
   }
 
-  #spawn(file: string, args: string[], variables: Record<string, string>): void {
-    const child = spawn(file, args, {
-      cwd: this.#options.config.codePath,
-      env: variables,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // A process group of its own, so a timeout kills whatever the handler started.
-      detached: true,
-    });
+  #attach(child: ChildProcess, file: string): void {
     this.#child = child;
     this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
 

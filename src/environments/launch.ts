@@ -17,6 +17,8 @@ export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.me
 export interface LaunchCommand {
   file: string;
   args: string[];
+  /** Whether the runtime can start as a spare and take its function later (our bootstraps). */
+  deferredInit: boolean;
   /** Folder of our own runtime code, `LAMBDA_RUNTIME_DIR` in the environment. */
   runtimeDir: string;
 }
@@ -68,6 +70,7 @@ export class RuntimeLauncher implements Launcher {
     return {
       file: choice.interpreter.path,
       args: [path.join(runtimeDir, 'bootstrap.py')],
+      deferredInit: true,
       runtimeDir,
     };
   }
@@ -81,7 +84,12 @@ export class RuntimeLauncher implements Launcher {
       );
     }
     const runtimeDir = path.join(PACKAGE_ROOT, 'runtimes', 'nodejs');
-    return { file: process.execPath, args: [nodeBootstrap(runtimeDir)], runtimeDir };
+    return {
+      file: process.execPath,
+      args: [nodeBootstrap(runtimeDir)],
+      deferredInit: true,
+      runtimeDir,
+    };
   }
 
   #warnOnce(key: string, message: string): void {
@@ -102,7 +110,7 @@ function providedCommand(config: FunctionConfig): LaunchCommand {
       `Couldn't find valid bootstrap(s): [${bootstrap}]`,
     );
   }
-  return { file: bootstrap, args: [], runtimeDir: config.codePath };
+  return { file: bootstrap, args: [], deferredInit: false, runtimeDir: config.codePath };
 }
 
 function nodeBootstrap(runtimeDir: string): string {

@@ -3,13 +3,13 @@ import type { FunctionConfig } from '../functions/function-config.js';
 import type { Logger } from '../log.js';
 import { Environment } from './environment.js';
 import type { Launcher } from './launch.js';
+import type { ProcessStarter } from './process-starter.js';
 import { EnvironmentPool } from './pool.js';
 
 export interface EnvironmentManagerOptions {
   account: AccountContext;
   launcher: Launcher;
-  /** Folder under which each environment gets its private temporary folder. */
-  tempRoot: string;
+  starter: ProcessStarter;
   logger: Logger;
 }
 
@@ -43,10 +43,22 @@ export class EnvironmentManager {
     await pool?.close();
   }
 
+  /** Starts a spare runtime for each function's runtime, ahead of the first cold start. */
+  async prepare(configs: FunctionConfig[]): Promise<void> {
+    for (const config of configs) {
+      try {
+        this.#options.starter.prepare(await this.#options.launcher.commandFor(config));
+      } catch {
+        // The function's first invocation reports why its runtime cannot start.
+      }
+    }
+  }
+
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.close()));
+    this.#options.starter.close();
   }
 
   #createEnvironment(
@@ -58,7 +70,7 @@ export class EnvironmentManager {
       config,
       account: this.#options.account,
       launcher: this.#options.launcher,
-      tempRoot: this.#options.tempRoot,
+      starter: this.#options.starter,
       endpointUrl: this.endpointUrl,
       logger,
       onIdleDeath: (environment) => pool?.remove(environment),

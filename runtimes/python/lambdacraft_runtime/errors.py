@@ -30,7 +30,8 @@ _LOG_LINE_SEPARATOR = "\r"
 _LOG_INDENT = "\u00a0"
 _JSON_LOG_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_BOOTSTRAP_FILE = os.path.join(os.path.dirname(_PACKAGE_DIR), "bootstrap.py")
 
 
 class FaultError(Exception):
@@ -88,10 +89,14 @@ def report_exception(error, request_id):
 
 
 def _drop_runtime_frames(frames):
-    for index, frame in enumerate(frames):
-        if not frame[0].startswith(_RUNTIME_DIR):
+    for index, (filename, _, _, _) in enumerate(frames):
+        if not _is_runtime_file(filename):
             return frames[index:]
     return frames
+
+
+def _is_runtime_file(filename):
+    return filename == _BOOTSTRAP_FILE or os.path.dirname(filename) == _PACKAGE_DIR
 
 
 def _describe(error):

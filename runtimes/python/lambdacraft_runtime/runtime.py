@@ -9,7 +9,7 @@ from .context import LambdaContext
 from .errors import FaultError
 from .handler import load_handler
 from .marshalling import Marshaller
-from .runtime_api import RuntimeApiClient
+from .runtime_api import RuntimeApiClient, RuntimeApiProtocolError
 
 _TRACE_ID_VARIABLE = "_X_AMZN_TRACE_ID"
 # AWS's runtime leaves out X-Ray error causes of 1 MiB and more.
@@ -30,8 +30,14 @@ def main(runtime_dir):
         _exit_with_message("runtime startup failed: %s" % error)
 
     marshaller = Marshaller(os.environ.get("AWS_EXECUTION_ENV"))
-    handler = _initialize(client, marshaller)
-    _serve(client, marshaller, handler)
+    try:
+        handler = _initialize(client, marshaller)
+        _serve(client, marshaller, handler)
+    except (OSError, RuntimeApiProtocolError) as error:
+        _exit_with_message(
+            "Runtime API request to %s failed: %s; stopping the runtime"
+            % (os.environ.get("AWS_LAMBDA_RUNTIME_API"), error)
+        )
 
 
 def _initialize(client, marshaller):
@@ -58,7 +64,7 @@ def _initialize(client, marshaller):
 
 
 def _serve(client, marshaller, handler):
-    """Invoke the handler for each event; the POST of each outcome carries the next GET."""
+    """Invoke the handler for each event until the process is stopped."""
     event = client.next_invocation()
     while True:
         _check_next_response(event)
@@ -84,18 +90,16 @@ def _invoke(client, marshaller, handler, event):
         report = errors.report_exception(error, request_id)
     else:
         logs.flush_stdio()
-        post_response, next_event = client.respond_and_next(request_id, body, content_type)
+        post_response = client.respond(request_id, body, content_type)
         _check_post_response(post_response, request_id, "response")
-        return next_event
+        return client.next_invocation()
 
     _log_error(report.payload, marshaller)
     logs.flush_stdio()
     error_body = marshaller.to_json(report.payload).encode("utf-8")
-    post_response, next_event = client.report_error_and_next(
-        request_id, error_body, _xray_cause(report)
-    )
+    post_response = client.report_error(request_id, error_body, _xray_cause(report))
     _check_post_response(post_response, request_id, "error")
-    return next_event
+    return client.next_invocation()
 
 
 def _create_context(request_id, headers, tenant_id):

@@ -1,0 +1,3 @@
+'use strict';
+
+exports.handler = async () => ({ style: 'cjs', isModule: typeof require === 'undefined' });

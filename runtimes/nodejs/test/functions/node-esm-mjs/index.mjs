@@ -1,0 +1,1 @@
+export const handler = async () => ({ style: 'esm-mjs', isModule: typeof require === 'undefined' });

@@ -1,0 +1,3 @@
+'use strict';
+
+exports.lambdaHandler = async () => ({ style: 'nested-dir', file: __filename });

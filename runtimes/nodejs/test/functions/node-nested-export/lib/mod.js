@@ -1,0 +1,6 @@
+'use strict';
+
+exports.nested = {
+  fn: async () => ({ style: 'nested-export' }),
+  notAFunction: 42,
+};

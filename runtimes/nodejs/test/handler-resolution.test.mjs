@@ -1,0 +1,110 @@
+// Handler lookup: which file a _HANDLER string loads, and how (require or
+// import), for every case in AWS's lookup order.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startRuntimeApi, spawnRuntime, stopRuntime, FUNCTIONS_DIR } from './helpers/runtime-api.mjs';
+
+let api;
+
+before(async () => {
+  api = await startRuntimeApi();
+});
+
+after(async () => {
+  await api.close();
+});
+
+/** Starts the runtime, sends one event and returns the posted outcome. */
+async function invokeOnce({ functionName, handler, env }) {
+  const runtime = spawnRuntime({ api, functionName, handler, env });
+  try {
+    const outcome = await Promise.race([
+      api.invoke({}),
+      runtime.exited.then((exit) => ({ kind: 'exited', exit, output: runtime.output() })),
+    ]);
+    return outcome;
+  } finally {
+    await stopRuntime(runtime);
+  }
+}
+
+test('.js in a "type": "module" package loads as ESM after its top-level await', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-esm-type-module', handler: 'index.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.equal(outcome.json.style, 'esm-js');
+  assert.equal(outcome.json.isModule, true);
+  assert.ok(outcome.json.initDurationMs >= 190, `top-level await took ${outcome.json.initDurationMs} ms`);
+});
+
+test('.mjs loads as ESM', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-esm-mjs', handler: 'index.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.deepEqual(outcome.json, { style: 'esm-mjs', isModule: true });
+});
+
+test('.cjs loads as CommonJS inside a "type": "module" package', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-cjs-extension', handler: 'index.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.deepEqual(outcome.json, { style: 'cjs', isModule: false });
+});
+
+test('directory prefix selects a nested file', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-nested-dir', handler: 'src/app.lambdaHandler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.equal(outcome.json.style, 'nested-dir');
+  assert.equal(outcome.json.file, path.join(FUNCTIONS_DIR, 'node-nested-dir', 'src', 'app.js'));
+});
+
+test('dotted path selects a nested export', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-nested-export', handler: 'lib/mod.nested.fn' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.deepEqual(outcome.json, { style: 'nested-export' });
+});
+
+test('package in node_modules is found by require.resolve', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-modules-package', handler: 'greeting-handler.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.equal(outcome.json.style, 'node_modules');
+  assert.match(outcome.json.file, /node-modules-package\/node_modules\/greeting-handler\/index\.js$/);
+});
+
+test('package in a NODE_PATH folder is found by require.resolve', async () => {
+  const layerPath = path.join(FUNCTIONS_DIR, 'node-path-layer', 'layer', 'nodejs', 'node_modules');
+  const outcome = await invokeOnce({
+    functionName: 'node-path-layer/code',
+    handler: 'layer-handler.handler',
+    env: { NODE_PATH: layerPath },
+  });
+
+  assert.equal(outcome.kind, 'response');
+  assert.equal(outcome.json.style, 'NODE_PATH');
+});
+
+test('extensionless file loads with require', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-extensionless', handler: 'app.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.deepEqual(outcome.json, { style: 'extensionless' });
+});
+
+test('.js wins over .mjs and .cjs without "type": "module"', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-precedence-cjs', handler: 'index.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.deepEqual(outcome.json, { loaded: 'index.js' });
+});
+
+test('.js wins over .mjs and .cjs with "type": "module"', async () => {
+  const outcome = await invokeOnce({ functionName: 'node-precedence-esm', handler: 'index.handler' });
+
+  assert.equal(outcome.kind, 'response');
+  assert.deepEqual(outcome.json, { loaded: 'index.js' });
+});

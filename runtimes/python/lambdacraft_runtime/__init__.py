@@ -1,0 +1,1 @@
+"""LambdaCraft's Python runtime, started by runtimes/python/bootstrap.py."""

@@ -1,0 +1,2 @@
+def fn(event, context):
+    return {"module": __name__}

@@ -1,0 +1,2 @@
+def main(event, context):
+    return {"module": __name__, "event": event}

@@ -1,0 +1,3 @@
+# The missing colon below is deliberate.
+def handler(event, context)
+    return event

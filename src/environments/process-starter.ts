@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+import type { FunctionConfig } from '../functions/function-config.js';
+import type { Logger } from '../log.js';
+import { privateTmpPlan } from './isolation.js';
+import type { LaunchCommand } from './launch.js';
+
+/**
+ * Function variables that change how an interpreter starts. A spare has already started, so
+ * a function that sets one of these always gets a freshly spawned runtime.
+ */
+const STARTUP_VARIABLE =
+  /^(PYTHON(?!PATH$)|NODE_OPTIONS$|NODE_EXTRA_CA_CERTS$|LD_|UV_|MALLOC_|LANG$|LC_)/;
+
+export interface ProcessStarterOptions {
+  /** Folder under which each runtime process gets its private temporary folder. */
+  tempRoot: string;
+  /** Bind-mount each process's temporary folder on /tmp in a mount namespace of its own. */
+  privateTmp: boolean;
+  /** Keep one started interpreter per runtime waiting, so cold starts skip interpreter start-up. */
+  spares: boolean;
+  logger: Logger;
+}
+
+/** A runtime process and the temporary folder that is its /tmp. */
+export interface StartedProcess {
+  child: ChildProcess;
+  tempDir: string;
+}
+
+/**
+ * Starts runtime processes. With spares on, it keeps one interpreter per runtime started
+ * with our bootstrap in deferred-init mode; a cold start hands it the function's
+ * environment and folder on standard input instead of paying for a new interpreter.
+ */
+export class ProcessStarter {
+  readonly #options: ProcessStarterOptions;
+  readonly #spares = new Map<string, StartedProcess>();
+  #closed = false;
+
+  constructor(options: ProcessStarterOptions) {
+    this.#options = options;
+  }
+
+  /** Starts a spare for a runtime ahead of its first cold start. */
+  prepare(command: LaunchCommand): void {
+    if (!this.#options.spares || !command.deferredInit || this.#closed) return;
+    const key = spareKey(command);
+    if (!this.#spares.has(key)) this.#spares.set(key, this.#spawnSpare(command, key));
+  }
+
+  /** Makes a new temporary folder for a process. */
+  newTempDir(): string {
+    const tempDir = path.join(this.#options.tempRoot, randomBytes(8).toString('hex'));
+    mkdirSync(tempDir, { recursive: true });
+    return tempDir;
+  }
+
+  /** Takes the waiting spare for this runtime, if the function can use one. */
+  takeSpare(command: LaunchCommand, config: FunctionConfig): StartedProcess | undefined {
+    if (!this.#options.spares || !command.deferredInit) return undefined;
+    if (Object.keys(config.environment).some((name) => STARTUP_VARIABLE.test(name)))
+      return undefined;
+
+    const key = spareKey(command);
+    const spare = this.#spares.get(key);
+    this.#spares.delete(key);
+    this.prepare(command);
+    if (spare === undefined || spare.child.exitCode !== null || spare.child.signalCode !== null) {
+      return undefined;
+    }
+    return spare;
+  }
+
+  /** Hands a spare its function: the full environment and the working folder, as one line. */
+  activate(spare: StartedProcess, variables: Record<string, string>, cwd: string): void {
+    spare.child.stdin?.end(`${JSON.stringify({ env: variables, cwd })}\n`);
+  }
+
+  spawn(
+    command: LaunchCommand,
+    variables: Record<string, string>,
+    cwd: string,
+    tempDir: string,
+  ): ChildProcess {
+    return this.#spawn(command, variables, cwd, tempDir, 'ignore');
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const spare of this.#spares.values()) {
+      killGroup(spare.child);
+      rmSync(spare.tempDir, { recursive: true, force: true });
+    }
+    this.#spares.clear();
+  }
+
+  #spawnSpare(command: LaunchCommand, key: string): StartedProcess {
+    const tempDir = this.newTempDir();
+    const variables: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      LC_CTYPE: 'C.UTF-8',
+      TZ: ':UTC',
+      HOME: tempDir,
+      TMPDIR: tempDir,
+      PYTHONUNBUFFERED: '1',
+      LAMBDACRAFT_DEFERRED_INIT: '1',
+    };
+    const child = this.#spawn(command, variables, this.#options.tempRoot, tempDir, 'pipe');
+    child.once('exit', (code, signal) => {
+      if (this.#spares.get(key)?.child !== child) return;
+      this.#spares.delete(key);
+      rmSync(tempDir, { recursive: true, force: true });
+      if (!this.#closed)
+        this.#options.logger.warn({ code, signal, file: command.file }, 'spare runtime exited');
+    });
+    return { child, tempDir };
+  }
+
+  #spawn(
+    command: LaunchCommand,
+    variables: Record<string, string>,
+    cwd: string,
+    tempDir: string,
+    stdin: 'ignore' | 'pipe',
+  ): ChildProcess {
+    const plan = this.#options.privateTmp
+      ? privateTmpPlan(tempDir, command.file, command.args)
+      : { file: command.file, args: command.args };
+    return spawn(plan.file, plan.args, {
+      cwd,
+      env: variables,
+      stdio: [stdin, 'pipe', 'pipe'],
+      // A process group of its own, so a timeout kills whatever the handler started.
+      detached: true,
+    });
+  }
+}
+
+function spareKey(command: LaunchCommand): string {
+  return [command.file, ...command.args].join('\0');
+}
+
+export function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}

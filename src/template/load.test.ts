@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { loadTemplate, mergeGlobals } from './load.js';
+
+const account = { accountId: '123456789012', region: 'eu-west-1' };
+
+function writeTemplate(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-template-'));
+  const file = path.join(dir, 'template.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('template loading', () => {
+  it('applies Globals and intrinsics', () => {
+    const file = writeTemplate(`
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+Globals:
+  Function:
+    Runtime: python3.12
+    Timeout: 10
+    MemorySize: 256
+    Environment:
+      Variables:
+        SHARED: from-globals
+        STAGE: !Ref Stage
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Timeout: 20
+      Environment:
+        Variables:
+          REGION_TEXT: !Sub "\${AWS::Region}-\${Stage}"
+          JOINED: !Join [":", [a, !Ref Stage]]
+  Other:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: other-name
+      Handler: other.handler
+      Runtime: nodejs20.x
+`);
+    const loaded = loadTemplate(file, { account, parameterOverrides: { Stage: 'prod' } });
+    const api = loaded.functions.get('Api');
+
+    assert.ok(api);
+    assert.equal(api.runtime.id, 'python3.12');
+    assert.equal(api.timeoutSeconds, 20);
+    assert.equal(api.memorySizeMb, 256);
+    assert.equal(api.codePath, path.join(path.dirname(file), 'src'));
+    assert.deepEqual(api.environment, {
+      SHARED: 'from-globals',
+      STAGE: 'prod',
+      REGION_TEXT: 'eu-west-1-prod',
+      JOINED: 'a:prod',
+    });
+    assert.equal(loaded.functions.get('other-name')?.runtime.id, 'nodejs20.x');
+    assert.equal(loaded.logicalIds.get('other-name'), 'Other');
+  });
+
+  it('merges maps, appends lists and replaces scalars', () => {
+    assert.deepEqual(
+      mergeGlobals({ a: 1, list: [1], map: { x: 1, y: 2 } }, { a: 2, list: [2], map: { y: 3 } }),
+      { a: 2, list: [1, 2], map: { x: 1, y: 3 } },
+    );
+  });
+
+  for (const [property, value, pattern] of [
+    [
+      'Timeout',
+      '0',
+      /timeout 0 s is outside Lambda's range; set Timeout to a whole number of seconds between 1 and 900/,
+    ],
+    ['Timeout', '901', /timeout 901 s is outside/],
+    [
+      'MemorySize',
+      '64',
+      /memory size 64 MB is outside Lambda's range; set MemorySize to a whole number between 128 and 10240/,
+    ],
+    ['MemorySize', '20000', /memory size 20000 MB/],
+    ['Runtime', 'python2.7', /runtime 'python2.7' is deprecated/],
+    ['Runtime', 'cobol1.0', /unknown runtime 'cobol1.0'; use one of python3.9, /],
+  ] as const) {
+    it(`rejects ${property} ${value}`, () => {
+      const file = writeTemplate(`
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      ${property}: ${value}
+`);
+      assert.throws(
+        () => loadTemplate(file, { account, parameterOverrides: {} }),
+        (error: Error) => {
+          assert.match(error.message, /^resource 'Fn': /);
+          assert.match(error.message, pattern);
+          return true;
+        },
+      );
+    });
+  }
+
+  it('rejects a reserved environment variable', () => {
+    const file = writeTemplate(`
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          AWS_REGION: us-west-2
+`);
+    assert.throws(
+      () => loadTemplate(file, { account, parameterOverrides: {} }),
+      /environment variable 'AWS_REGION' is reserved by Lambda/,
+    );
+  });
+
+  it('rejects an override of an undeclared parameter', () => {
+    const file = writeTemplate('Resources: {}\n');
+    assert.throws(
+      () => loadTemplate(file, { account, parameterOverrides: { Nope: '1' } }),
+      /parameter override 'Nope' names no parameter/,
+    );
+  });
+
+  it('names the file when YAML is broken', () => {
+    const file = writeTemplate('Resources:\n  - [unclosed\n');
+    assert.throws(
+      () => loadTemplate(file, { account, parameterOverrides: {} }),
+      /is not valid YAML/,
+    );
+  });
+});

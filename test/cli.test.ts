@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { PACKAGE_ROOT } from '../src/environments/launch.js';
+import {
+  FUNCTIONS_DIR,
+  isolateAwsEnvironment,
+  startPlatform,
+  testFunction,
+  type RunningPlatform,
+} from './helpers.js';
+
+const execFileAsync = promisify(execFile);
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+/** AWS CLI v2, from Debian's awscli package; `aws` on PATH may be another version. */
+const AWS_CLI = '/usr/bin/aws';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(file: string, args: string[], input?: string): Promise<Run> {
+  const child = execFileAsync(file, args, { env: isolateAwsEnvironment({ ...process.env }) });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('lambdacraft invoke', () => {
+  let dir: string;
+  let template: string;
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-cli-'));
+    template = path.join(dir, 'template.yaml');
+    writeFileSync(
+      template,
+      `Transform: AWS::Serverless-2016-10-31
+Resources:
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ${path.join(FUNCTIONS_DIR, 'provided-echo')}
+      Runtime: provided.al2023
+`,
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the payload and the log', async () => {
+    const result = await run(
+      process.execPath,
+      [CLI, 'invoke', 'EchoFunction', '-t', template, '-e', '-'],
+      '{"x":1}',
+    );
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual((JSON.parse(result.stdout) as { echo: unknown }).echo, { x: 1 });
+    assert.match(result.stderr, /^START RequestId: [0-9a-f-]{36} Version: \$LATEST$/m);
+    assert.match(result.stderr, /^REPORT RequestId: .*\tInit Duration: \d+\.\d{2} ms\t$/m);
+  });
+
+  it('exits 1 on a function error', async () => {
+    const result = await run(
+      process.execPath,
+      [CLI, 'invoke', 'EchoFunction', '-t', template, '-e', '-'],
+      '{"fail":true}',
+    );
+
+    assert.equal(result.code, 1);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      errorMessage: 'asked to fail',
+      errorType: 'EchoError',
+    });
+  });
+
+  it('names an unknown function and the known ones', async () => {
+    const result = await run(process.execPath, [CLI, 'invoke', 'Nope', '-t', template]);
+
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /no function 'Nope' in .*template\.yaml; functions in the template: EchoFunction/,
+    );
+  });
+
+  it('rejects an event that is not JSON', async () => {
+    const result = await run(
+      process.execPath,
+      [CLI, 'invoke', 'EchoFunction', '-t', template, '-e', '-'],
+      '{oops',
+    );
+
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /event in '-' is not valid JSON/);
+  });
+
+  it('says what each option sets', async () => {
+    const result = await run(process.execPath, [CLI, 'up', '--help']);
+
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /--port <port>\s+TCP port of the AWS endpoint/);
+    assert.match(result.stdout, /--data-dir <dir>/);
+  });
+});
+
+describe('AWS CLI v2', () => {
+  let running: RunningPlatform;
+  let dir: string;
+
+  before(async () => {
+    running = await startPlatform([testFunction('provided-echo', 'provided.al2023', undefined)]);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-awscli-'));
+  });
+  after(async () => {
+    await running.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function invoke(payload: string): Promise<{ result: Run; output: string }> {
+    const out = path.join(dir, 'out.json');
+    const result = await run(AWS_CLI, [
+      'lambda',
+      'invoke',
+      '--endpoint-url',
+      running.endpoint,
+      '--function-name',
+      'provided-echo',
+      '--cli-binary-format',
+      'raw-in-base64-out',
+      '--payload',
+      payload,
+      out,
+    ]);
+    return { result, output: readFileSync(out, 'utf8') };
+  }
+
+  it('invokes a function', async () => {
+    const { result, output } = await invoke('{"from":"cli"}');
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { StatusCode: 200, ExecutedVersion: '$LATEST' });
+    assert.deepEqual((JSON.parse(output) as { echo: unknown }).echo, { from: 'cli' });
+  });
+
+  it('reports a function error', async () => {
+    const { result, output } = await invoke('{"fail":true}');
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      ExecutedVersion: '$LATEST',
+    });
+    assert.deepEqual(JSON.parse(output), { errorMessage: 'asked to fail', errorType: 'EchoError' });
+  });
+});
