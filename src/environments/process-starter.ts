@@ -29,6 +29,8 @@ export interface ProcessStarterOptions {
 export interface StartedProcess {
   child: ChildProcess;
   tempDir: string;
+  /** Whether the process sees its temporary folder as /tmp (and nothing else of /tmp). */
+  privateTmp: boolean;
 }
 
 /**
@@ -67,6 +69,8 @@ export class ProcessStarter {
 
     const key = spareKey(command);
     const spare = this.#spares.get(key);
+    if (spare?.privateTmp && underTmp(config.codePath)) return undefined;
+
     this.#spares.delete(key);
     this.prepare(command);
     if (spare === undefined || spare.child.exitCode !== null || spare.child.signalCode !== null) {
@@ -86,7 +90,7 @@ export class ProcessStarter {
     cwd: string,
     tempDir: string,
   ): ChildProcess {
-    return this.#spawn(command, variables, cwd, tempDir, 'ignore');
+    return this.#spawn(command, variables, cwd, tempDir, 'ignore').child;
   }
 
   close(): void {
@@ -110,7 +114,7 @@ export class ProcessStarter {
       PYTHONUNBUFFERED: '1',
       LAMBDACRAFT_DEFERRED_INIT: '1',
     };
-    const child = this.#spawn(command, variables, this.#options.tempRoot, tempDir, 'pipe');
+    const { child, privateTmp } = this.#spawn(command, variables, '/', tempDir, 'pipe');
     child.once('exit', (code, signal) => {
       if (this.#spares.get(key)?.child !== child) return;
       this.#spares.delete(key);
@@ -118,7 +122,7 @@ export class ProcessStarter {
       if (!this.#closed)
         this.#options.logger.warn({ code, signal, file: command.file }, 'spare runtime exited');
     });
-    return { child, tempDir };
+    return { child, tempDir, privateTmp };
   }
 
   #spawn(
@@ -127,18 +131,26 @@ export class ProcessStarter {
     cwd: string,
     tempDir: string,
     stdin: 'ignore' | 'pipe',
-  ): ChildProcess {
-    const plan = this.#options.privateTmp
+  ): { child: ChildProcess; privateTmp: boolean } {
+    // A bind mount on /tmp would hide a runtime or code folder that lives under /tmp.
+    const privateTmp =
+      this.#options.privateTmp && ![cwd, command.file, ...command.args].some(underTmp);
+    const plan = privateTmp
       ? privateTmpPlan(tempDir, command.file, command.args)
       : { file: command.file, args: command.args };
-    return spawn(plan.file, plan.args, {
+    const child = spawn(plan.file, plan.args, {
       cwd,
       env: variables,
       stdio: [stdin, 'pipe', 'pipe'],
       // A process group of its own, so a timeout kills whatever the handler started.
       detached: true,
     });
+    return { child, privateTmp };
   }
+}
+
+function underTmp(file: string): boolean {
+  return file === '/tmp' || file.startsWith('/tmp/');
 }
 
 function spareKey(command: LaunchCommand): string {

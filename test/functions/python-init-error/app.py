@@ -1,0 +1,5 @@
+raise RuntimeError("startup fails")
+
+
+def handler(event, context):
+    return event
