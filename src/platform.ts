@@ -61,6 +61,7 @@ export class Platform {
       launcher,
       starter: new ProcessStarter({
         tempRoot: path.join(options.dataDir, 'environments'),
+        pycacheDir: path.join(options.dataDir, 'pycache'),
         privateTmp,
         spares: options.spares ?? true,
         logger: this.logger,

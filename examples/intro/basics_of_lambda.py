@@ -20,7 +20,8 @@ DEFAULT_NAME = "World"
 
 # Lambda's Python runtime installs a handler on the root logger that writes
 # each record to the function's log with its level, time and request id.
-# The root logger's level is WARNING by default, so lower it to show INFO.
+# Python's root logger drops records below WARNING unless its level is
+# changed, so lower it to INFO.
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 

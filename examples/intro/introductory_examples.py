@@ -34,9 +34,9 @@ logger.setLevel(logging.INFO)
 
 
 def _resolve_code_path(folder):
-    """Return `folder` as an absolute path, taking a relative one from the code folder.
+    """Return `folder` as an absolute path, resolving a relative one against the code folder.
 
-    Lambda sets LAMBDA_TASK_ROOT to the folder that holds the function's code
+    Lambda sets LAMBDA_TASK_ROOT to the folder that contains the function's code
     (/var/task on AWS) and starts the runtime there, hence the fallback to the
     working folder when the variable is missing.
     """
@@ -48,8 +48,8 @@ def _resolve_code_path(folder):
 
 # --- 1. Summarise a CSV file uploaded to S3 ------------------------------------
 
-# The S3 client is created on first use and then reused: module-level values
-# survive between invocations of one execution environment, so later
+# The S3 client is created on first use and reused after that. Module-level
+# values survive between invocations of one execution environment, so later
 # invocations skip the cost of building a client.
 _s3_client = None
 
@@ -209,7 +209,7 @@ MAX_NAME_LENGTH = 100
 
 
 class _BadRequest(Exception):
-    """Invalid request input; the web backend answers it with status 400."""
+    """Invalid request input, which the web backend rejects with status 400."""
 
 
 def web_backend(event, context):
@@ -267,8 +267,8 @@ def _read_json_body(event):
     if body is None or body == "":
         raise _BadRequest("request body is missing; send a JSON object")
 
-    # API Gateway base64-encodes bodies it does not treat as text (for
-    # example when the content-type is not a text type) and says so here.
+    # API Gateway base64-encodes a request body that it treats as binary and
+    # then sets isBase64Encoded to true.
     if event.get("isBase64Encoded"):
         try:
             body = base64.b64decode(body, validate=True).decode("utf-8")
@@ -368,7 +368,7 @@ def cleanup_job(event, context):
             try:
                 os.remove(entry.path)
             except FileNotFoundError:
-                # Someone else deleted it in the meantime, which is the goal.
+                # Another process deleted the file first, which is the goal.
                 pass
             except OSError as error:
                 logger.error("failed to delete %s: %s", entry.path, error)
@@ -399,9 +399,10 @@ def _event_time(event):
         return datetime.now(timezone.utc)
 
     try:
-        # fromisoformat() accepts the "Z" suffix from Python 3.11 on.
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        # EventBridge writes UTC as a "Z" suffix, which fromisoformat() accepts
+        # only from Python 3.11 on.
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
         raise ValueError(
             f"event time {value!r} is not an ISO 8601 timestamp such as 2024-05-01T03:00:00Z"
         ) from None

@@ -128,6 +128,8 @@ export class Environment {
       runtimeApi,
       logStreamName: logStreamName(config.version, this.id),
       tempDir: this.#tempDir,
+      privateTmp: spare?.privateTmp ?? starter.isolates(command, config.codePath),
+      pycacheDir: starter.pycacheDir,
       runtimeDir: command.runtimeDir,
       endpointUrl: this.#options.endpointUrl,
     });

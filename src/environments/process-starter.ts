@@ -7,6 +7,7 @@ import type { FunctionConfig } from '../functions/function-config.js';
 import type { Logger } from '../log.js';
 import { privateTmpPlan } from './isolation.js';
 import type { LaunchCommand } from './launch.js';
+import { pythonVariables } from './variables.js';
 
 /**
  * Function variables that change how an interpreter starts. A spare has already started, so
@@ -18,6 +19,8 @@ const STARTUP_VARIABLE =
 export interface ProcessStarterOptions {
   /** Folder under which each runtime process gets its private temporary folder. */
   tempRoot: string;
+  /** Where Python writes bytecode of the functions and of our bootstrap. */
+  pycacheDir: string;
   /** Bind-mount each process's temporary folder on /tmp in a mount namespace of its own. */
   privateTmp: boolean;
   /** Keep one started interpreter per runtime waiting, so cold starts skip interpreter start-up. */
@@ -52,6 +55,16 @@ export class ProcessStarter {
     if (!this.#options.spares || !command.deferredInit || this.#closed) return;
     const key = spareKey(command);
     if (!this.#spares.has(key)) this.#spares.set(key, this.#spawnSpare(command, key));
+  }
+
+  get pycacheDir(): string {
+    return this.#options.pycacheDir;
+  }
+
+  /** Whether a process spawned for this command in this folder gets a private /tmp. */
+  isolates(command: LaunchCommand, cwd: string): boolean {
+    // A bind mount on /tmp would hide a runtime or code folder that lives under /tmp.
+    return this.#options.privateTmp && ![cwd, command.file, ...command.args].some(underTmp);
   }
 
   /** Makes a new temporary folder for a process. */
@@ -111,7 +124,7 @@ export class ProcessStarter {
       TZ: ':UTC',
       HOME: tempDir,
       TMPDIR: tempDir,
-      PYTHONUNBUFFERED: '1',
+      ...pythonVariables(this.#options.pycacheDir),
       LAMBDACRAFT_DEFERRED_INIT: '1',
     };
     const { child, privateTmp } = this.#spawn(command, variables, '/', tempDir, 'pipe');
@@ -132,9 +145,7 @@ export class ProcessStarter {
     tempDir: string,
     stdin: 'ignore' | 'pipe',
   ): { child: ChildProcess; privateTmp: boolean } {
-    // A bind mount on /tmp would hide a runtime or code folder that lives under /tmp.
-    const privateTmp =
-      this.#options.privateTmp && ![cwd, command.file, ...command.args].some(underTmp);
+    const privateTmp = this.isolates(command, cwd);
     const plan = privateTmp
       ? privateTmpPlan(tempDir, command.file, command.args)
       : { file: command.file, args: command.args };

@@ -13,6 +13,10 @@ export interface EnvironmentContext {
   runtimeApi: string;
   logStreamName: string;
   tempDir: string;
+  /** Whether the runtime sees `tempDir` mounted as /tmp. */
+  privateTmp: boolean;
+  /** Where Python writes bytecode, so that code folders stay as they were deployed. */
+  pycacheDir: string;
   runtimeDir: string;
   /** Where handlers' AWS SDK calls go (the platform's AWS endpoint), when one is serving. */
   endpointUrl: string | undefined;
@@ -31,8 +35,8 @@ export function buildVariables(
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    HOME: context.tempDir,
-    TMPDIR: context.tempDir,
+    HOME: context.privateTmp ? '/tmp' : context.tempDir,
+    TMPDIR: context.privateTmp ? '/tmp' : context.tempDir,
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     ...runtimeVariables(config, context),
     ...config.environment,
@@ -69,12 +73,22 @@ function runtimeVariables(
 ): Record<string, string> {
   switch (config.runtime.family) {
     case 'python':
-      return { PYTHONUNBUFFERED: '1', LC_CTYPE: 'C.UTF-8' };
+      return pythonVariables(context.pycacheDir);
     case 'nodejs':
       return { NODE_PATH: [`${config.codePath}/node_modules`, context.runtimeDir].join(':') };
     case 'provided':
       return {};
   }
+}
+
+/** Variables a Python interpreter reads at start-up, the same for spares and fresh spawns. */
+export function pythonVariables(pycacheDir: string): Record<string, string> {
+  const variables = { PYTHONUNBUFFERED: '1', LC_CTYPE: 'C.UTF-8' };
+  // A runtime with a private /tmp cannot reach a bytecode folder under the host's /tmp.
+  if (pycacheDir === '/tmp' || pycacheDir.startsWith('/tmp/')) {
+    return { ...variables, PYTHONDONTWRITEBYTECODE: '1' };
+  }
+  return { ...variables, PYTHONPYCACHEPREFIX: pycacheDir };
 }
 
 /** `YYYY/MM/DD/[$LATEST]<32 hex>`, the stream name Lambda gives each environment. */

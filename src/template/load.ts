@@ -116,7 +116,7 @@ function functionFromProperties(
   directory: string,
   context: IntrinsicContext,
 ): FunctionConfig {
-  const props = asObject(resolveIntrinsics(properties, context));
+  const props = resolveFunctionProperties(asObject(properties), context);
   const codeUri = props.CodeUri ?? '.';
   if (typeof codeUri !== 'string') {
     throw invalidConfig(
@@ -146,6 +146,33 @@ function functionFromProperties(
   } catch (error) {
     throw invalidConfig(`resource '${logicalId}': ${(error as Error).message}`);
   }
+}
+
+/**
+ * The properties this loader runs a function from. Only these are resolved: others, such as
+ * Events whose `Bucket` refers to a resource, need the whole stack and are read elsewhere.
+ */
+const RUN_PROPERTIES = [
+  'FunctionName',
+  'CodeUri',
+  'Handler',
+  'Runtime',
+  'MemorySize',
+  'Timeout',
+  'Environment',
+  'Architectures',
+];
+
+function resolveFunctionProperties(properties: Json, context: IntrinsicContext): Json {
+  const resolved: Json = {};
+  for (const name of RUN_PROPERTIES) {
+    if (properties[name] === undefined) continue;
+    resolved[name] = resolveIntrinsics(properties[name], {
+      ...context,
+      location: `${context.location} property ${name}`,
+    });
+  }
+  return resolved;
 }
 
 function optionalNumber(value: unknown): number | undefined {
