@@ -16,6 +16,8 @@ import { buildVariables, logStreamName } from './variables.js';
 
 /** Lambda's limit on the Init phase of an on-demand environment. */
 export const INIT_TIMEOUT_MS = 10_000;
+/** How often Max Memory Used is read again from /proc. */
+const MEMORY_READ_INTERVAL_MS = 1_000;
 /** How long to wait for a killed runtime's output pipes to close before giving up on them. */
 const PIPE_DRAIN_MS = 1_000;
 
@@ -88,6 +90,8 @@ export class Environment {
   #initTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> = Promise.resolve();
   #killed = false;
+  #memoryReadAt = Number.NEGATIVE_INFINITY;
+  #peakMemoryMb = 0;
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
@@ -397,11 +401,10 @@ export class Environment {
     platformLines: string[],
     trailingLines: string[],
   ): void {
-    const pid = this.#child?.pid;
     const outcome: InvocationOutcome = {
       ...result,
       initDurationMs: this.#initDurationMs,
-      maxMemoryUsedMb: pid === undefined ? 0 : maxMemoryUsedMb(pid),
+      maxMemoryUsedMb: this.#maxMemoryUsedMb(),
       preambleLines: current.preambleLines,
       logLines: current.lines.lines(),
       platformLines,
@@ -416,6 +419,21 @@ export class Environment {
       this.#killProcessGroup();
     }
     current.resolve(outcome);
+  }
+
+  /**
+   * Max Memory Used is the environment's peak since it started, so it only grows; reading
+   * /proc for it costs more than a warm invocation, so it is read at most every
+   * MEMORY_READ_INTERVAL_MS and on the first invocation.
+   */
+  #maxMemoryUsedMb(): number {
+    const pid = this.#child?.pid;
+    const now = performance.now();
+    if (pid !== undefined && now - this.#memoryReadAt >= MEMORY_READ_INTERVAL_MS) {
+      this.#memoryReadAt = now;
+      this.#peakMemoryMb = Math.max(this.#peakMemoryMb, maxMemoryUsedMb(pid));
+    }
+    return this.#peakMemoryMb;
   }
 
   #takePendingLines(): string[] {

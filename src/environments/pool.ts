@@ -1,24 +1,56 @@
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
 import type { Logger } from '../log.js';
+import { cpusSaturated } from './cpu-load.js';
 import type { Environment, InitFailure, InvocationRequest } from './environment.js';
 import type { InvocationOutcome } from './outcome.js';
 
 type Lease = { ok: true; environment: Environment } | { ok: false; failure: InitFailure };
 
+interface Waiter {
+  since: number;
+  resolve: (lease: Lease) => void;
+}
+
+/** Weight of the newest sample in the running averages of service and start-up times. */
+const AVERAGE_WEIGHT = 0.2;
+/** The start-up time assumed until the pool has started an environment. */
+const INITIAL_START_ESTIMATE_MS = 50;
+/**
+ * When a new environment would mostly compete with the others for the same CPUs, a request
+ * must be expected to wait this many start-up times before one starts.
+ */
+const CROWDED_START_FACTOR = 10;
+const CPU_COUNT = availableParallelism();
+
 /**
  * The execution environments of one function version. A request takes the most recently
- * used idle environment; when none is idle it waits, and a new environment starts for each
- * waiting request beyond those already starting. Whichever environment becomes ready first,
- * a new one or one that finished its invocation, takes the oldest waiting request, so a
- * burst never waits for a cold start that a warm environment could have spared it.
+ * used idle environment. When none is idle it waits, and the pool starts a new environment
+ * when waiting would take longer than starting one: always when no environment is busy
+ * (nothing will be released), otherwise when the queue ahead of the request, served at
+ * the function's average duration by the busy environments, outlasts the average start-up
+ * time, or when the oldest request has already waited that long. While a new environment
+ * would mostly compete for CPU (see `#crowded`), the bar is ten start-up times instead of
+ * one. Whichever environment is
+ * ready first, a new one or one that finished its invocation, takes the oldest request.
+ *
+ * So a burst of slow invocations gets one environment each, as on Lambda, while a stream
+ * of millisecond invocations is served by as many environments as keep up with it instead
+ * of one per concurrent request, which would only add processes competing for the CPU.
  */
 export class EnvironmentPool {
   readonly #createEnvironment: () => Environment;
   readonly #logger: Logger;
   readonly #idle: Environment[] = [];
   readonly #all = new Set<Environment>();
-  readonly #waiters: ((lease: Lease) => void)[] = [];
+  readonly #waiters: Waiter[] = [];
   #starting = 0;
+  #busy = 0;
   #closed = false;
+  #averageDurationMs: number | undefined;
+  #averageStartMs = INITIAL_START_ESTIMATE_MS;
+  #checkTimer: NodeJS.Timeout | undefined;
 
   constructor(createEnvironment: () => Environment, logger: Logger) {
     this.#createEnvironment = createEnvironment;
@@ -39,7 +71,10 @@ export class EnvironmentPool {
     if (!lease.ok) return initFailureOutcome(lease.failure, request.requestId);
 
     const environment = lease.environment;
+    this.#busy += 1;
     const outcome = await environment.invoke(request);
+    this.#busy -= 1;
+    this.#averageDurationMs = average(this.#averageDurationMs, outcome.durationMs);
     this.#release(environment);
     return outcome;
   }
@@ -54,6 +89,7 @@ export class EnvironmentPool {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#checkTimer);
     const environments = [...this.#all];
     this.#all.clear();
     this.#idle.length = 0;
@@ -61,19 +97,61 @@ export class EnvironmentPool {
   }
 
   #waitForEnvironment(): Promise<Lease> {
-    const lease = new Promise<Lease>((resolve) => this.#waiters.push(resolve));
-    if (this.#starting < this.#waiters.length) this.#startEnvironment();
+    const lease = new Promise<Lease>((resolve) => {
+      this.#waiters.push({ since: performance.now(), resolve });
+    });
+    this.#scale();
+    this.#checkTimer ??= setInterval(
+      () => this.#scale(),
+      Math.max(2, this.#averageStartMs / 2),
+    ).unref();
     return lease;
+  }
+
+  /** Starts environments for waiting requests as the rule in the class comment says. */
+  #scale(): void {
+    if (this.#waiters.length === 0) {
+      clearInterval(this.#checkTimer);
+      this.#checkTimer = undefined;
+      return;
+    }
+    while (!this.#closed && this.#starting < this.#waiters.length && this.#startPaysOff()) {
+      this.#startEnvironment();
+    }
+  }
+
+  #startPaysOff(): boolean {
+    if (this.#busy === 0 || this.#averageDurationMs === undefined) return true;
+
+    const uncovered = this.#waiters.length - this.#starting;
+    const expectedWaitMs = (uncovered / this.#busy) * this.#averageDurationMs;
+    const oldest = this.#waiters[this.#starting];
+    const waitedMs = oldest === undefined ? 0 : performance.now() - oldest.since;
+    const threshold = this.#averageStartMs * (this.#crowded() ? CROWDED_START_FACTOR : 1);
+    return Math.max(expectedWaitMs, waitedMs) > threshold;
+  }
+
+  /**
+   * True when another environment would mostly compete for CPU: every CPU is busy, or the
+   * function runs faster than an environment starts and already has two environments per
+   * CPU working on it.
+   */
+  #crowded(): boolean {
+    if (cpusSaturated()) return true;
+    const fast = (this.#averageDurationMs ?? Infinity) < this.#averageStartMs;
+    return fast && this.#busy + this.#starting >= 2 * CPU_COUNT;
   }
 
   #startEnvironment(): void {
     this.#starting += 1;
+    const startedAt = performance.now();
     const environment = this.#createEnvironment();
     this.#all.add(environment);
     environment.start().then(
       (result) => {
         this.#starting -= 1;
         if (result.ok) {
+          this.#averageStartMs = average(this.#averageStartMs, performance.now() - startedAt);
           this.#release(environment);
         } else {
           this.#discard(environment);
@@ -101,13 +179,13 @@ export class EnvironmentPool {
   #release(environment: Environment): void {
     if (this.#closed || environment.state !== 'ready') {
       this.#discard(environment);
-      // A waiter counted on this environment; start another in its place.
-      if (this.#starting < this.#waiters.length && !this.#closed) this.#startEnvironment();
+      // A waiter may have counted on this environment.
+      this.#scale();
       return;
     }
     const waiter = this.#waiters.shift();
     if (waiter) {
-      waiter({ ok: true, environment });
+      waiter.resolve({ ok: true, environment });
     } else {
       this.#idle.push(environment);
     }
@@ -116,7 +194,7 @@ export class EnvironmentPool {
   #handOut(lease: Lease): void {
     const waiter = this.#waiters.shift();
     if (waiter) {
-      waiter(lease);
+      waiter.resolve(lease);
     } else if (!lease.ok) {
       this.#logger.warn(
         { errorType: lease.failure.errorType },
@@ -129,6 +207,10 @@ export class EnvironmentPool {
     this.#all.delete(environment);
     void environment.destroy();
   }
+}
+
+function average(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : previous + AVERAGE_WEIGHT * (sample - previous);
 }
 
 /** The caller's view of a failed Init: the runtime's own error body, or Lambda's message. */

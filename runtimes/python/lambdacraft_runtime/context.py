@@ -1,7 +1,7 @@
 """The context object handed to Python handlers.
 
 Attributes, methods and repr() follow AWS's Python runtime (awslambdaric
-lambda_context.py), so handler code written for AWS sees the same object.
+lambda_context.py), so handler code written for AWS gets the same object.
 """
 
 import os

@@ -1,11 +1,12 @@
 """Error payloads, stack traces and error log lines, shaped as AWS shapes them.
 
 The payload is {"errorMessage", "errorType", "requestId", "stackTrace"}, with
-requestId "" for init errors. stackTrace holds one string per frame, formatted
-by traceback.format_list from (file, line, function, source) tuples, after the
-runtime's own leading frames are dropped, as in AWS's Python runtime.
-`traceback` is imported on the first error only, because it costs about 4 ms
-of startup.
+requestId "" for init errors. stackTrace contains one string per frame. As in
+AWS's Python runtime, the runtime's own leading frames are dropped and the rest
+are formatted by traceback.format_list from (file, line, function, source)
+tuples.
+`traceback` is imported on the first error only, because it adds about 2.5 ms
+to startup (python3.11 -X importtime).
 """
 
 import os

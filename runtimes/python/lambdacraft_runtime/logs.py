@@ -7,9 +7,11 @@ stays WARNING unless AWS_LAMBDA_LOG_LEVEL names another level. Because the
 root logger has a handler, logging.basicConfig() in function code does
 nothing, as on AWS.
 
-Importing `logging` costs about 8 ms, so the handler is installed when
-`logging` is first imported: a meta path finder catches that import and
-configures the root logger as soon as the module has run.
+Importing `logging` costs about 5 ms even after `json` is loaded (measured
+with python3.11 -X importtime), so a function that never logs should not pay
+for it. The handler is therefore installed when `logging` is first imported:
+a meta path finder catches that import and configures the root logger as
+soon as the module has run.
 """
 
 import io
@@ -54,9 +56,7 @@ def _write_through_stream(stream, fd):
         return None
     stream.flush()
     raw = io.FileIO(fd, "w", closefd=False)
-    return io.TextIOWrapper(
-        raw, encoding=stream.encoding, errors=stream.errors, write_through=True
-    )
+    return io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors, write_through=True)
 
 
 def flush_stdio():
@@ -104,7 +104,7 @@ def _level_from_env(value):
 
 def _create_handler(logging):
     class LambdaLoggerHandler(logging.Handler):
-        """Writes formatted records to the current sys.stdout, as AWS's handler does.
+        """Handler that writes each formatted record to the current sys.stdout.
 
         Like AWS's handler, it lets formatting errors propagate to the caller.
         """
@@ -113,7 +113,7 @@ def _create_handler(logging):
             sys.stdout.write(self.format(record))
 
     class LambdaLoggerFilter(logging.Filter):
-        """Adds aws_request_id and tenant_id to every record."""
+        """Filter that adds aws_request_id and tenant_id to every record."""
 
         def filter(self, record):
             record.aws_request_id = _request_id
@@ -136,28 +136,33 @@ class _LoggingImportHook:
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "logging":
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
 
         from importlib.machinery import PathFinder
 
         spec = PathFinder.find_spec(fullname, [_STDLIB_DIR])
         if spec is None or spec.loader is None:
             return None
-        spec.loader = _ConfiguringLoader(spec.loader)
+        spec.loader = _ConfiguringLoader(spec.loader, self)
         return spec
 
 
 class _ConfiguringLoader:
-    """Loader wrapper that runs the real loader, then configures the root logger."""
+    """Loader wrapper that runs the real loader, then configures the root logger.
 
-    def __init__(self, loader):
+    The hook leaves sys.meta_path only here, once `logging` is really loaded,
+    because importlib.util.find_spec("logging") also reaches find_spec().
+    """
+
+    def __init__(self, loader, hook):
         self._loader = loader
+        self._hook = hook
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
+        if self._hook in sys.meta_path:
+            sys.meta_path.remove(self._hook)
         module.__loader__ = self._loader
         module.__spec__.loader = self._loader
         self._loader.exec_module(module)

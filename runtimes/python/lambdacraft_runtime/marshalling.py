@@ -11,6 +11,7 @@ output with the standard json module:
 
 import json
 import os
+import sys
 
 from .errors import MARSHAL_ERROR, UNMARSHAL_ERROR, FaultError
 
@@ -23,19 +24,21 @@ def writes_unescaped_unicode(execution_env):
     """Tell whether a runtime id such as AWS_Lambda_python3.12 keeps non-ASCII text."""
     if not execution_env or not execution_env.startswith(_EXECUTION_ENV_PREFIX):
         return False
-    major, _, minor = execution_env[len(_EXECUTION_ENV_PREFIX):].partition(".")
+    major, _, minor = execution_env[len(_EXECUTION_ENV_PREFIX) :].partition(".")
     if not (major.isdigit() and minor.isdigit()):
         return False
     return (int(major), int(minor)) >= _FIRST_UNESCAPED_VERSION
 
 
+# NOTE: simplejson, as AWS's runtime configures it, writes a namedtuple as a
+# JSON object of its fields, but this encoder writes it as an array.
 class _DecimalAwareEncoder(json.JSONEncoder):
     """JSONEncoder that writes Decimal values as raw JSON numbers.
 
     The standard encoder cannot insert raw text, so each Decimal is first
-    written as a marker string that no other value can produce (a NUL
-    character and a random nonce), and the markers are then replaced by the
-    Decimal texts in the order they were met.
+    written as a marker string that no other value can produce: a NUL
+    character, a random nonce and another NUL. The markers are then replaced
+    by the Decimal texts in the order the encoder met them.
     """
 
     def __init__(self, ensure_ascii):
@@ -45,9 +48,10 @@ class _DecimalAwareEncoder(json.JSONEncoder):
         self._decimal_texts = []
 
     def default(self, o):
-        from decimal import Decimal
-
-        if isinstance(o, Decimal):
+        # A Decimal can only exist once the decimal module is loaded, so other
+        # unserialisable values do not cost an import of it.
+        decimal = sys.modules.get("decimal")
+        if decimal is not None and isinstance(o, decimal.Decimal):
             if o.is_nan():
                 return float("nan")
             self._decimal_texts.append(str(o))

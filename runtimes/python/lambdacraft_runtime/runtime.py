@@ -9,7 +9,7 @@ from .context import LambdaContext
 from .errors import FaultError
 from .handler import load_handler
 from .marshalling import Marshaller
-from .runtime_api import RuntimeApiClient, RuntimeApiProtocolError
+from .runtime_api import RuntimeApiClient, RuntimeApiProtocolError, RuntimeApiUnavailableError
 
 _TRACE_ID_VARIABLE = "_X_AMZN_TRACE_ID"
 # AWS's runtime leaves out X-Ray error causes of 1 MiB and more.
@@ -33,11 +33,8 @@ def main(runtime_dir):
     try:
         handler = _initialize(client, marshaller)
         _serve(client, marshaller, handler)
-    except (OSError, RuntimeApiProtocolError) as error:
-        _exit_with_message(
-            "Runtime API request to %s failed: %s; stopping the runtime"
-            % (os.environ.get("AWS_LAMBDA_RUNTIME_API"), error)
-        )
+    except (RuntimeApiUnavailableError, RuntimeApiProtocolError) as error:
+        _exit_with_message("%s; stopping the runtime" % error)
 
 
 def _initialize(client, marshaller):
@@ -156,7 +153,7 @@ def _check_next_response(event):
 
 
 def _check_post_response(response, request_id, outcome):
-    """Exit on a 5xx answer; log other non-2xx answers and keep serving."""
+    """Exit on a 5xx status; log any other non-2xx status and keep serving."""
     if 200 <= response.status < 300:
         return
     description = "HTTP %d to the %s of request %s: %s" % (

@@ -1,11 +1,12 @@
 """HTTP/1.1 client for the AWS Lambda Runtime API, version 2018-06-01.
 
 The client keeps one persistent TCP connection to AWS_LAMBDA_RUNTIME_API and
-pipelines requests: the POST that reports an invocation outcome and the GET of
-the next event go out in one sendall call, and the two responses are read back
-in order. When the server has closed the connection, the client reconnects
-once and sends again the requests that have no response yet. The server must answer with Content-Length bodies, because this
-client does not decode chunked transfer encoding.
+pipelines requests. The POST that reports an invocation outcome and the GET of
+the next event go out in one sendall call. The two responses are then read
+back in order. When the server has closed the connection, the client reconnects
+once and sends again the requests that have no response yet. The server must
+send Content-Length bodies, because this client does not decode chunked
+transfer encoding.
 
 The client uses `_socket`, the C module behind `socket`: importing `socket`
 costs about 4 ms of startup (it loads `selectors` and `enum`), and
@@ -33,6 +34,10 @@ class RuntimeApiProtocolError(Exception):
 
 class RuntimeApiConnectionClosed(ConnectionError):
     """Connection closed by the Runtime API before a full response arrived."""
+
+
+class RuntimeApiUnavailableError(Exception):
+    """Runtime API that cannot be reached, even after one reconnect."""
 
 
 class ApiResponse:
@@ -98,9 +103,7 @@ class RuntimeApiClient:
     def report_init_error(self, error_type, body):
         """Post an init error payload and return the response."""
         extra_headers = (("Lambda-Runtime-Function-Error-Type", error_type),)
-        post = self._build_request(
-            "POST", INIT_ERROR_PATH, body, "application/json", extra_headers
-        )
+        post = self._build_request("POST", INIT_ERROR_PATH, body, "application/json", extra_headers)
         self._send((post,))
         return self._read()
 
@@ -139,15 +142,29 @@ class RuntimeApiClient:
             response = self._read_response()
         except OSError:
             self._reconnect()
-            response = self._read_response()
+            try:
+                response = self._read_response()
+            except OSError as error:
+                raise self._unavailable(error) from error
         self._in_flight.pop(0)
         return response
 
     def _reconnect(self):
-        """Open a new connection and send again every request still in flight."""
+        """Open a new connection and send again every request still in flight.
+
+        A reconnect is not logged, because stderr is the function's log.
+        """
         self.close()
-        self._connect()
-        self._connection.sendall(b"".join(self._in_flight))
+        try:
+            self._connect()
+            self._connection.sendall(b"".join(self._in_flight))
+        except OSError as error:
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error):
+        return RuntimeApiUnavailableError(
+            "Runtime API at %s is unreachable: %s" % (self._host_header, error)
+        )
 
     def _connect(self):
         # No timeout: GET /next blocks until an event arrives, and the platform
@@ -156,10 +173,10 @@ class RuntimeApiClient:
         connection.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self._connection = connection
 
-    def _receive(self, wanted_bytes):
+    def _receive(self, expected_bytes):
         if self._connection is None:
             raise RuntimeApiConnectionClosed("connection to the Runtime API is closed")
-        size = min(max(wanted_bytes, _MIN_RECV_BYTES), _MAX_RECV_BYTES)
+        size = min(max(expected_bytes, _MIN_RECV_BYTES), _MAX_RECV_BYTES)
         chunk = self._connection.recv(size)
         if not chunk:
             raise RuntimeApiConnectionClosed("Runtime API closed the connection")
@@ -215,9 +232,7 @@ def _open_connection(host, port):
     # A bytes host keeps getaddrinfo from loading the idna codec.
     encoded_host = host.encode("ascii") if host.isascii() else host.encode("idna")
     last_error = None
-    for family, _, _, _, address in _socket.getaddrinfo(
-        encoded_host, port, 0, _socket.SOCK_STREAM
-    ):
+    for family, _, _, _, address in _socket.getaddrinfo(encoded_host, port, 0, _socket.SOCK_STREAM):
         try:
             return _connect_socket(family, address)
         except OSError as error:
@@ -259,12 +274,13 @@ def _quote_id(request_id):
     """Percent-encode a request id for use as one URL path segment."""
     if _SAFE_ID_CHARACTERS.issuperset(request_id):
         return request_id
-    return "".join(
-        character if character in _SAFE_ID_CHARACTERS else "".join(
-            "%%%02X" % byte for byte in character.encode("utf-8")
-        )
-        for character in request_id
-    )
+    quoted = []
+    for character in request_id:
+        if character in _SAFE_ID_CHARACTERS:
+            quoted.append(character)
+        else:
+            quoted.extend("%%%02X" % byte for byte in character.encode("utf-8"))
+    return "".join(quoted)
 
 
 def _single_line(value):

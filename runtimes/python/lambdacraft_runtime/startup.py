@@ -18,6 +18,8 @@ import time
 
 DEFERRED_INIT_VARIABLE = "LAMBDACRAFT_DEFERRED_INIT"
 
+# Lambda caps a function's environment variables at 4 KB, so this limit only
+# stops a writer that never sends a newline.
 _START_MESSAGE_MAX_BYTES = 1024 * 1024
 
 
@@ -34,7 +36,7 @@ def preload_modules():
     """Import, ahead of the start message, modules that are otherwise loaded on first use.
 
     A spare interpreter waits for its start message anyway, so `logging` and
-    `traceback` (about 12 ms together) are loaded during that wait.
+    `traceback` (about 5 ms together) are loaded during that wait.
     """
     import logging  # noqa: F401
     import traceback  # noqa: F401
@@ -46,6 +48,9 @@ def apply_start_message():
     environment = message["env"]
     working_dir = message["cwd"]
 
+    # NOTE: settings that the interpreter reads only at its own start keep the
+    # spare's values: PYTHONHASHSEED, PYTHONWARNINGS, PYTHONIOENCODING, the
+    # locale variables and the spare's own PYTHONPATH entries.
     os.environ.clear()
     os.environ.update(environment)
     time.tzset()

@@ -2,7 +2,7 @@
 
 The server is written on plain sockets rather than http.server, so tests can
 see whether the runtime pipelined its GET /next behind a POST, and can make
-the server answer with any status or close the connection.
+the server respond with any status or close the connection.
 """
 
 import json
@@ -46,7 +46,7 @@ class RecordedRequest:
         return "RecordedRequest(%s %s, %r)" % (self.method, self.path, self.body[:200])
 
 
-class PostAnswer:
+class PostResponse:
     """Status and body the server sends for one POST, and whether it then closes."""
 
     def __init__(self, status, body=b'{"status":"OK"}', close_connection=False):
@@ -68,7 +68,7 @@ class FakeRuntimeApi:
         self._condition = threading.Condition()
         self._closed = False
         self._connections = []
-        self.post_answers = {}
+        self.post_responses = {}
         self.connection_count = 0
         threading.Thread(target=self._accept_loop, daemon=True).start()
 
@@ -90,7 +90,7 @@ class FakeRuntimeApi:
         return request_id
 
     def add_failure(self, status=500, body=b'{"errorType":"ServerError"}'):
-        """Queue a non-200 answer to the next GET /next."""
+        """Queue a non-200 response to a GET /next."""
         self._events.put((status, {}, body))
 
     @property
@@ -164,10 +164,10 @@ class FakeRuntimeApi:
                 if request.path != INIT_ERROR_PATH:
                     request.pipelined = reader.next_request_waiting(PIPELINE_WAIT_SECONDS)
                 self._record(request)
-                answer = self._answer_for(request)
-                close_header = {"Connection": "close"} if answer.close_connection else {}
-                _send_response(connection, answer.status, close_header, answer.body)
-                if answer.close_connection:
+                response = self._response_for(request)
+                close_header = {"Connection": "close"} if response.close_connection else {}
+                _send_response(connection, response.status, close_header, response.body)
+                if response.close_connection:
                     return
         except OSError:
             return
@@ -187,10 +187,10 @@ class FakeRuntimeApi:
                 continue
         raise OSError("server closed")
 
-    def _answer_for(self, request):
+    def _response_for(self, request):
         parts = request.path.split("/")
         request_id = parts[4] if len(parts) > 5 else None
-        return self.post_answers.get(request_id) or PostAnswer(202)
+        return self.post_responses.get(request_id) or PostResponse(202)
 
 
 class _RequestReader:
@@ -223,7 +223,7 @@ class _RequestReader:
         return RecordedRequest(method, path, headers, body, connection_number)
 
     def next_request_waiting(self, timeout):
-        """Tell whether another request arrived before this server answered."""
+        """Tell whether another request arrived before this server responded."""
         deadline = time.monotonic() + timeout
         while not self._buffer:
             remaining = deadline - time.monotonic()
@@ -347,7 +347,9 @@ class RuntimeTestCase:
 
     def start_runtime(self, function, handler, **environment):
         code_dir = function_dir(function)
-        runtime = RuntimeProcess(lambda_environment(self.api, code_dir, handler, **environment), code_dir)
+        runtime = RuntimeProcess(
+            lambda_environment(self.api, code_dir, handler, **environment), code_dir
+        )
         self.runtimes.append(runtime)
         return runtime
 

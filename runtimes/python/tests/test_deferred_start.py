@@ -55,7 +55,10 @@ class DeferredStartTest(RuntimeTestCase, unittest.TestCase):
     def test_stdin_stays_unread_after_start_message(self):
         runtime = self.start_spare()
         code_dir = function_dir("basic")
-        message = {"env": lambda_environment(self.api, code_dir, "app.describe_process"), "cwd": code_dir}
+        message = {
+            "env": lambda_environment(self.api, code_dir, "app.describe_process"),
+            "cwd": code_dir,
+        }
 
         self.send_start_message(runtime, json.dumps(message).encode("utf-8") + b"\nmore input\n")
         result = self.invoke().json()
@@ -67,7 +70,10 @@ class DeferredStartTest(RuntimeTestCase, unittest.TestCase):
     def test_init_error_after_deferred_start(self):
         runtime = self.start_spare()
         code_dir = function_dir("basic")
-        message = {"env": lambda_environment(self.api, code_dir, "missing_module.handler"), "cwd": code_dir}
+        message = {
+            "env": lambda_environment(self.api, code_dir, "missing_module.handler"),
+            "cwd": code_dir,
+        }
 
         self.send_start_message(runtime, json.dumps(message).encode("utf-8") + b"\n")
         request = self.api.wait_for_init_error()
@@ -81,7 +87,9 @@ class DeferredStartTest(RuntimeTestCase, unittest.TestCase):
         self.send_start_message(runtime, b'{"env": {"A": 1}, "cwd": "/"}\n')
 
         self.assertEqual(runtime.wait(), 1)
-        self.assertIn('deferred start message needs "env": an object of string values', runtime.stderr)
+        self.assertIn(
+            'deferred start message needs "env": an object of string values', runtime.stderr
+        )
 
     def test_closed_stdin_exits(self):
         runtime = self.start_spare()

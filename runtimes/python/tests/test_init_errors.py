@@ -74,7 +74,9 @@ class InitErrorTest(RuntimeTestCase, unittest.TestCase):
 
         payload = request.json()
         self.assertEqual(payload["errorType"], "Runtime.UserCodeSyntaxError")
-        self.assertEqual(request.headers["lambda-runtime-function-error-type"], "Runtime.UserCodeSyntaxError")
+        self.assertEqual(
+            request.headers["lambda-runtime-function-error-type"], "Runtime.UserCodeSyntaxError"
+        )
         self.assertTrue(payload["errorMessage"].startswith("Syntax error in module 'app': "))
         self.assertTrue(payload["errorMessage"].endswith("(app.py, line 2)"))
         app_path = function_dir("syntax_error") + "/app.py"

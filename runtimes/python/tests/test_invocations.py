@@ -141,7 +141,9 @@ class HandlerErrorTest(RuntimeTestCase, unittest.TestCase):
         lines = entry.split("\r")
         self.assertEqual(lines[0], "[ERROR] ValueError: boom")
         self.assertEqual(lines[1], "Traceback (most recent call last):")
-        self.assertRegex(lines[2], r'^\u00a0\u00a0File ".*/basic/app.py", line \d+, in raise_error$')
+        self.assertRegex(
+            lines[2], r'^\u00a0\u00a0File ".*/basic/app.py", line \d+, in raise_error$'
+        )
         self.assertEqual(lines[3], "\u00a0\u00a0\u00a0\u00a0fail_deeper()")
         self.assertEqual(lines[5], '\u00a0\u00a0\u00a0\u00a0raise ValueError("boom")')
         self.assertEqual(len(lines), 6)
@@ -191,9 +193,7 @@ class ContextTest(RuntimeTestCase, unittest.TestCase):
         self.assertEqual(result["cognito_identity_id"], "identity-1")
         self.assertEqual(result["cognito_identity_pool_id"], "pool-1")
         self.assertFalse(result["has_client_context"])
-        self.assertEqual(
-            result["trace_id"], "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
-        )
+        self.assertEqual(result["trace_id"], "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
         self.assertEqual(
             result["repr"],
             "LambdaContext([aws_request_id=%s,log_group_name=/aws/lambda/test-function,"

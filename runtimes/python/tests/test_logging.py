@@ -21,13 +21,17 @@ class TextLogTest(RuntimeTestCase, unittest.TestCase):
         lines = runtime.stdout.splitlines(keepends=True)
         self.assertEqual(len(lines), 3, runtime.stdout)
         self.assertRegex(lines[0], r"^\[WARNING\]\t%s\t\twarning at import\n$" % TIMESTAMP)
-        self.assertRegex(lines[1], r"^\[WARNING\]\t%s\t%s\twarning line\n$" % (TIMESTAMP, request_id))
+        self.assertRegex(
+            lines[1], r"^\[WARNING\]\t%s\t%s\twarning line\n$" % (TIMESTAMP, request_id)
+        )
         self.assertRegex(
             lines[2], r"^\[ERROR\]\t%s\t%s\terror with arguments\n$" % (TIMESTAMP, request_id)
         )
 
     def test_log_level_variable_lowers_level(self):
-        runtime = self.start_runtime("logging_output", "app.log_levels", AWS_LAMBDA_LOG_LEVEL="DEBUG")
+        runtime = self.start_runtime(
+            "logging_output", "app.log_levels", AWS_LAMBDA_LOG_LEVEL="DEBUG"
+        )
 
         self.invoke()
         runtime.stop()
@@ -36,7 +40,9 @@ class TextLogTest(RuntimeTestCase, unittest.TestCase):
         self.assertEqual(levels, ["WARNING", "DEBUG", "INFO", "WARNING", "ERROR"])
 
     def test_trace_level_maps_to_debug(self):
-        runtime = self.start_runtime("logging_output", "app.log_levels", AWS_LAMBDA_LOG_LEVEL="TRACE")
+        runtime = self.start_runtime(
+            "logging_output", "app.log_levels", AWS_LAMBDA_LOG_LEVEL="TRACE"
+        )
 
         self.invoke()
         runtime.stop()
@@ -53,11 +59,21 @@ class TextLogTest(RuntimeTestCase, unittest.TestCase):
         entry = runtime.stdout.split("warning at import\n", 1)[1]
         self.assertRegex(
             entry,
-            r"^\[ERROR\]\t%s\t%s\tcaught it\nTraceback \(most recent call last\):\n" % (TIMESTAMP, request_id),
+            r"^\[ERROR\]\t%s\t%s\tcaught it\nTraceback \(most recent call last\):\n"
+            % (TIMESTAMP, request_id),
         )
         # The format ends in "\n", so logging appends the traceback with no
         # newline after it, exactly as on AWS.
         self.assertTrue(entry.endswith("KeyError: 'missing'"), repr(entry))
+
+    def test_handler_installed_after_find_spec(self):
+        runtime = self.start_runtime("logging_output", "find_spec_first.handler")
+
+        outcome = self.invoke()
+        runtime.stop()
+
+        self.assertEqual(outcome.json(), ["LambdaLoggerHandler"])
+        self.assertIn("\tafter find_spec\n", runtime.stdout)
 
     def test_plain_handler_does_not_load_logging(self):
         runtime = self.start_runtime("basic", "app.describe_process")

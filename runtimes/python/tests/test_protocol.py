@@ -1,9 +1,9 @@
-"""Runtime API protocol: pipelining, connection reuse, error answers and process exit."""
+"""Runtime API protocol: pipelining, connection reuse, error statuses and process exit."""
 
 import json
 import unittest
 
-from runtime_harness import PostAnswer, RuntimeTestCase
+from runtime_harness import FakeRuntimeApi, PostResponse, RuntimeTestCase
 
 
 class PipeliningTest(RuntimeTestCase, unittest.TestCase):
@@ -42,11 +42,11 @@ class PipeliningTest(RuntimeTestCase, unittest.TestCase):
         self.assertEqual(outcome.body[:3], b'"xx')
 
 
-class PostAnswerTest(RuntimeTestCase, unittest.TestCase):
+class PostResponseTest(RuntimeTestCase, unittest.TestCase):
     def test_rejected_response_keeps_serving(self):
         runtime = self.start_runtime("basic", "app.count")
         rejected_id = "rejected-request"
-        self.api.post_answers[rejected_id] = PostAnswer(
+        self.api.post_responses[rejected_id] = PostResponse(
             400, b'{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}'
         )
 
@@ -64,20 +64,22 @@ class PostAnswerTest(RuntimeTestCase, unittest.TestCase):
 
     def test_forbidden_error_post_keeps_serving(self):
         runtime = self.start_runtime("basic", "app.count")
-        self.api.post_answers["second-answer"] = PostAnswer(
+        self.api.post_responses["second-post"] = PostResponse(
             403, b'{"errorMessage":"State transition failed","errorType":"InvalidStateTransition"}'
         )
 
-        self.invoke(b'{"fail": true}', request_id="second-answer")
+        self.invoke(b'{"fail": true}', request_id="second-post")
         after = self.invoke()
         runtime.stop()
 
         self.assertEqual(after.body, b"2")
-        self.assertIn("HTTP 403 to the error of request second-answer", runtime.stderr)
+        self.assertIn("HTTP 403 to the error of request second-post", runtime.stderr)
 
-    def test_too_large_answer_keeps_serving(self):
+    def test_too_large_status_keeps_serving(self):
         runtime = self.start_runtime("basic", "app.count")
-        self.api.post_answers["too-large"] = PostAnswer(413, b'{"errorType":"RequestEntityTooLarge"}')
+        self.api.post_responses["too-large"] = PostResponse(
+            413, b'{"errorType":"RequestEntityTooLarge"}'
+        )
 
         self.invoke(request_id="too-large")
         after = self.invoke()
@@ -88,7 +90,7 @@ class PostAnswerTest(RuntimeTestCase, unittest.TestCase):
 
     def test_server_error_on_post_exits(self):
         runtime = self.start_runtime("basic", "app.echo")
-        self.api.post_answers["broken"] = PostAnswer(500, b'{"errorType":"ServerError"}')
+        self.api.post_responses["broken"] = PostResponse(500, b'{"errorType":"ServerError"}')
 
         self.invoke(request_id="broken")
 
@@ -106,7 +108,7 @@ class PostAnswerTest(RuntimeTestCase, unittest.TestCase):
 
     def test_reconnects_after_connection_close(self):
         self.start_runtime("basic", "app.count")
-        self.api.post_answers["closing"] = PostAnswer(202, close_connection=True)
+        self.api.post_responses["closing"] = PostResponse(202, close_connection=True)
 
         first = self.invoke(request_id="closing")
         second = self.invoke()
@@ -127,6 +129,19 @@ class ProcessExitTest(RuntimeTestCase, unittest.TestCase):
         self.assertEqual(posts, [])
         self.assertEqual(runtime.stderr, "")
         self.assertTrue(request_id)
+
+    def test_unreachable_runtime_api_exits(self):
+        closed_port_api = FakeRuntimeApi()
+        closed_port_api.close()
+        runtime = self.start_runtime(
+            "basic", "app.echo", AWS_LAMBDA_RUNTIME_API=closed_port_api.address
+        )
+
+        self.assertEqual(runtime.wait(), 1)
+        self.assertIn(
+            "Runtime API at %s is unreachable: " % closed_port_api.address, runtime.stderr
+        )
+        self.assertIn("stopping the runtime", runtime.stderr)
 
     def test_missing_runtime_api_address_exits(self):
         runtime = self.start_runtime("basic", "app.echo", AWS_LAMBDA_RUNTIME_API="")

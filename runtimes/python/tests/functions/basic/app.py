@@ -68,7 +68,9 @@ def describe_context(event, context):
         "cognito_identity_id": context.identity.cognito_identity_id,
         "cognito_identity_pool_id": context.identity.cognito_identity_pool_id,
         "has_client_context": client_context is not None,
-        "client": None if client_context is None or client_context.client is None else {
+        "client": None
+        if client_context is None or client_context.client is None
+        else {
             "installation_id": client_context.client.installation_id,
             "app_title": client_context.client.app_title,
             "app_version_name": client_context.client.app_version_name,
