@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 
 npm run build
 npm run lint
-/usr/bin/env python3 -m unittest discover -s runtimes/python/tests -t runtimes/python
+python3 -m unittest discover -s runtimes/python/tests
 mapfile -t files < <(find dist -name '*.test.js' | sort)
 node --test --test-reporter=spec "${files[@]}" runtimes/nodejs/test/

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { LambdaCraftError, errorMessage } from '../errors.js';
 import { runInvoke } from './invoke.js';
+import { runLogs } from './logs.js';
 import { output } from './output.js';
 import { runUp } from './up.js';
 
@@ -10,6 +11,14 @@ function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
     throw new InvalidArgumentError(`port '${value}' is not a whole number between 0 and 65535`);
+  }
+  return parsed;
+}
+
+function count(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError(`count '${value}' is not a whole number of at least 1`);
   }
   return parsed;
 }
@@ -78,6 +87,17 @@ program
   )
   .action(async (dir: string, options: Parameters<typeof runUp>[1]) => {
     await runUp(dir, options);
+  });
+
+program
+  .command('logs')
+  .description('Print the logs of recent invocations kept in the state store')
+  .argument('[function]', 'function name (default: every function)')
+  .option('--data-dir <dir>', 'data folder of the project', '.lambdacraft')
+  .option('-n, --number <count>', 'how many of the latest invocations to print', count, 10)
+  .option('-f, --follow', 'keep printing invocations as they end, until Ctrl-C', false)
+  .action(async (functionName: string | undefined, options: Parameters<typeof runLogs>[1]) => {
+    await runLogs(functionName, options);
   });
 
 try {

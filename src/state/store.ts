@@ -117,15 +117,31 @@ export class StateStore {
     }
   }
 
-  /** The newest invocations of a function, oldest first. */
-  recentInvocations(functionName: string, limit: number): InvocationRecord[] {
+  /** The newest invocations of a function (or of all functions), oldest first. */
+  recentInvocations(functionName: string | undefined, limit: number): InvocationRecord[] {
     this.flush();
     const rows = this.#db
       .prepare(
-        `SELECT * FROM (SELECT * FROM invocations WHERE function_name = ?
+        `SELECT * FROM (SELECT * FROM invocations WHERE (? IS NULL OR function_name = ?)
            ORDER BY started_at_ms DESC LIMIT ?) ORDER BY started_at_ms`,
       )
-      .all(functionName, limit) as InvocationRow[];
+      .all(functionName ?? null, functionName ?? null, limit) as InvocationRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Invocations of a function (or of all functions) that started after `afterMs`, oldest first. */
+  invocationsSince(
+    functionName: string | undefined,
+    afterMs: number,
+    limit: number,
+  ): InvocationRecord[] {
+    this.flush();
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM invocations WHERE started_at_ms > ? AND (? IS NULL OR function_name = ?)
+           ORDER BY started_at_ms LIMIT ?`,
+      )
+      .all(afterMs, functionName ?? null, functionName ?? null, limit) as InvocationRow[];
     return rows.map(fromRow);
   }
 

@@ -1,36 +1,19 @@
 // Handler lookup: which file a _HANDLER string loads, and how (require or
 // import), for every case in AWS's lookup order.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startRuntimeApi, spawnRuntime, stopRuntime, FUNCTIONS_DIR } from './helpers/runtime-api.mjs';
+import { withRuntime, outcomeOrExit, FUNCTIONS_DIR } from './helpers/runtime-api.mjs';
 
-let api;
-
-before(async () => {
-  api = await startRuntimeApi();
-});
-
-after(async () => {
-  await api.close();
-});
+const TEST_TIMEOUT_MS = 10_000;
 
 /** Starts the runtime, sends one event and returns the posted outcome. */
-async function invokeOnce({ functionName, handler, env }) {
-  const runtime = spawnRuntime({ api, functionName, handler, env });
-  try {
-    const outcome = await Promise.race([
-      api.invoke({}),
-      runtime.exited.then((exit) => ({ kind: 'exited', exit, output: runtime.output() })),
-    ]);
-    return outcome;
-  } finally {
-    await stopRuntime(runtime);
-  }
+function invokeOnce(options) {
+  return withRuntime(options, ({ api, runtime }) => outcomeOrExit(runtime, api.invoke({})));
 }
 
-test('.js in a "type": "module" package loads as ESM after its top-level await', async () => {
+test('.js in a "type": "module" package loads as ESM after its top-level await', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-esm-type-module', handler: 'index.handler' });
 
   assert.equal(outcome.kind, 'response');
@@ -39,21 +22,21 @@ test('.js in a "type": "module" package loads as ESM after its top-level await',
   assert.ok(outcome.json.initDurationMs >= 190, `top-level await took ${outcome.json.initDurationMs} ms`);
 });
 
-test('.mjs loads as ESM', async () => {
+test('.mjs loads as ESM', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-esm-mjs', handler: 'index.handler' });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { style: 'esm-mjs', isModule: true });
 });
 
-test('.cjs loads as CommonJS inside a "type": "module" package', async () => {
+test('.cjs loads as CommonJS inside a "type": "module" package', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-cjs-extension', handler: 'index.handler' });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { style: 'cjs', isModule: false });
 });
 
-test('directory prefix selects a nested file', async () => {
+test('directory prefix selects a nested file', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-nested-dir', handler: 'src/app.lambdaHandler' });
 
   assert.equal(outcome.kind, 'response');
@@ -61,14 +44,14 @@ test('directory prefix selects a nested file', async () => {
   assert.equal(outcome.json.file, path.join(FUNCTIONS_DIR, 'node-nested-dir', 'src', 'app.js'));
 });
 
-test('dotted path selects a nested export', async () => {
+test('dotted path selects a nested export', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-nested-export', handler: 'lib/mod.nested.fn' });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { style: 'nested-export' });
 });
 
-test('package in node_modules is found by require.resolve', async () => {
+test('package in node_modules is found by require.resolve', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-modules-package', handler: 'greeting-handler.handler' });
 
   assert.equal(outcome.kind, 'response');
@@ -76,7 +59,7 @@ test('package in node_modules is found by require.resolve', async () => {
   assert.match(outcome.json.file, /node-modules-package\/node_modules\/greeting-handler\/index\.js$/);
 });
 
-test('package in a NODE_PATH folder is found by require.resolve', async () => {
+test('package in a NODE_PATH folder is found by require.resolve', { timeout: TEST_TIMEOUT_MS }, async () => {
   const layerPath = path.join(FUNCTIONS_DIR, 'node-path-layer', 'layer', 'nodejs', 'node_modules');
   const outcome = await invokeOnce({
     functionName: 'node-path-layer/code',
@@ -88,21 +71,21 @@ test('package in a NODE_PATH folder is found by require.resolve', async () => {
   assert.equal(outcome.json.style, 'NODE_PATH');
 });
 
-test('extensionless file loads with require', async () => {
+test('extensionless file loads with require', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-extensionless', handler: 'app.handler' });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { style: 'extensionless' });
 });
 
-test('.js wins over .mjs and .cjs without "type": "module"', async () => {
+test('.js wins over .mjs and .cjs without "type": "module"', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-precedence-cjs', handler: 'index.handler' });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { loaded: 'index.js' });
 });
 
-test('.js wins over .mjs and .cjs with "type": "module"', async () => {
+test('.js wins over .mjs and .cjs with "type": "module"', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce({ functionName: 'node-precedence-esm', handler: 'index.handler' });
 
   assert.equal(outcome.kind, 'response');

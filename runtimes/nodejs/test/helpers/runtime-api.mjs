@@ -151,6 +151,10 @@ class RuntimeApi {
   dispatch() {
     while (this.waitingPolls.length > 0 && this.queuedEvents.length > 0) {
       const response = this.waitingPolls.shift();
+      // Skip the poll of a runtime that was killed while it waited.
+      if (response.req.socket.destroyed) {
+        continue;
+      }
       const event = this.queuedEvents.shift();
       event.sentAt = performance.now();
       response.writeHead(200, { ...event.headers, 'Content-Length': Buffer.byteLength(event.body) });
@@ -211,13 +215,15 @@ export function lambdaEnvironment({ functionDir, handler, address, overrides = {
 
 /**
  * Spawns the bootstrap for the fixture `test/functions/<functionName>/`.
- * Returns {child, output(), exited} where output() gives the stdout and
- * stderr text so far and `exited` resolves with {code, signal}.
+ * Returns {child, output(), exited, sendStartRequest} where output() gives
+ * the stdout and stderr text so far and `exited` resolves with {code, signal}.
+ * With `deferred`, the child starts in deferred-init mode with an almost
+ * empty environment, and sendStartRequest() hands it the real one.
  */
-export function spawnRuntime({ api, functionName, handler, env = {}, deferred = false }) {
+export function spawnRuntime({ api, functionName, handler, env = {}, deferred = false, bootstrapPath = BOOTSTRAP_PATH }) {
   const functionDir = path.join(FUNCTIONS_DIR, functionName);
   const environment = lambdaEnvironment({ functionDir, handler, address: api.address, overrides: env });
-  const child = spawn(process.execPath, [BOOTSTRAP_PATH], {
+  const child = spawn(process.execPath, [bootstrapPath], {
     cwd: deferred ? RUNTIME_DIR : functionDir,
     env: deferred ? { PATH: process.env.PATH, LAMBDACRAFT_DEFERRED_INIT: '1' } : environment,
     stdio: [deferred ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -226,11 +232,18 @@ export function spawnRuntime({ api, functionName, handler, env = {}, deferred = 
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text) => (stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text) => (stderr += text));
+  // 'close' comes after 'exit' and after stdout and stderr have ended.
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('close', (code, signal) => resolve({ code, signal }));
   });
-  const sendStartRequest = () => {
-    child.stdin.end(JSON.stringify({ env: environment, cwd: functionDir }) + '\n');
+  // Writes the deferred-init start request; stdin stays open with keepStdinOpen.
+  const sendStartRequest = ({ keepStdinOpen = false } = {}) => {
+    const line = JSON.stringify({ env: environment, cwd: functionDir }) + '\n';
+    if (keepStdinOpen) {
+      child.stdin.write(line);
+    } else {
+      child.stdin.end(line);
+    }
   };
   return { child, exited, sendStartRequest, output: () => ({ stdout, stderr }) };
 }
@@ -243,10 +256,45 @@ export async function stopRuntime(runtime) {
   await runtime.exited;
 }
 
+/**
+ * Stops the runtime and returns all of its output. Output read while the
+ * child runs can lag behind what the Runtime API already received.
+ */
+export async function finalOutput(runtime) {
+  await stopRuntime(runtime);
+  return runtime.output();
+}
+
 /** Splits stdout into log lines of the text format: [timestamp, requestId, level, message]. */
 export function parseLogLines(stdout) {
   return stdout
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => line.split('\t'));
+}
+
+/**
+ * Starts a Runtime API and the bootstrap for one test, runs `body({api,
+ * runtime})` and cleans both up, whatever happens.
+ */
+export async function withRuntime(options, body) {
+  const api = await startRuntimeApi();
+  const runtime = spawnRuntime({ api, ...options });
+  try {
+    return await body({ api, runtime });
+  } finally {
+    await stopRuntime(runtime);
+    await api.close();
+  }
+}
+
+/**
+ * Waits for the outcome of `invocation`, or for the runtime to exit first,
+ * in which case it resolves with {kind: 'exited', exit, output}.
+ */
+export function outcomeOrExit(runtime, invocation) {
+  return Promise.race([
+    invocation,
+    runtime.exited.then((exit) => ({ kind: 'exited', exit, output: runtime.output() })),
+  ]);
 }

@@ -97,18 +97,6 @@ exports.echoContext = async (event, context) => ({
   tenantId: context.tenantId ?? null,
 });
 
-exports.logLines = async () => {
-  console.log('hello %s, number %d', 'world', 42);
-  console.info('info line');
-  console.warn('warn line');
-  console.error('error line');
-  console.debug('debug line');
-  console.trace('trace line');
-  console.log('first\nsecond\nthird');
-  console.log({ nested: { value: 1 } });
-  return 'logged';
-};
-
 exports.sleep = async (event) => {
   await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
   return { sleptMs: event.sleepMs };
