@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import {
@@ -169,5 +171,97 @@ describe('Runtime API init error', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('Runtime API connection', () => {
+  let server: RuntimeApiServer;
+  let address: { host: string; port: number };
+  const answers: RuntimeAnswer[] = [];
+
+  before(async () => {
+    server = new RuntimeApiServer({
+      onNext: () => undefined,
+      onAnswer: (answer) => answers.push(answer),
+      onInitError: () => undefined,
+    });
+    const [host = '', port = ''] = (await server.listen()).split(':');
+    address = { host, port: Number(port) };
+  });
+  after(() => server.close());
+
+  /** Sends raw bytes, one write per part, and collects what comes back until `until` matches. */
+  async function exchange(
+    parts: string[],
+    until: RegExp,
+    beforeSend?: () => void,
+  ): Promise<string> {
+    const socket = net.connect(address.port, address.host);
+    await once(socket, 'connect');
+    let received = '';
+    const done = new Promise<string>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (until.test(received)) resolve(received);
+      });
+      socket.on('error', reject);
+    });
+    beforeSend?.();
+    for (const part of parts) {
+      socket.write(part);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const text = await done;
+    socket.destroy();
+    return text;
+  }
+
+  it('reads a chunked body and its trailer', async () => {
+    server.deliver(event('chunked'));
+    const text = await exchange(
+      [
+        'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n',
+        'POST /2018-06-01/runtime/invocation/chunked/response HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+        '4\r\n{"a"\r\n',
+        '3;ext=1\r\n:1}\r\n0\r\nX-Trailer: t\r\n\r\n',
+      ],
+      /HTTP\/1\.1 202 Accepted[\s\S]*\{"status":"OK"\}/,
+    );
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.deepEqual(answers.at(-1), {
+      kind: 'response',
+      requestId: 'chunked',
+      body: Buffer.from('{"a":1}'),
+      contentType: 'application/json',
+    });
+  });
+
+  it('answers Expect: 100-continue', async () => {
+    server.deliver(event('expect'));
+    const body = '{"b":2}';
+    const text = await exchange(
+      [
+        'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n',
+        `POST /2018-06-01/runtime/invocation/expect/response HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`,
+        body,
+      ],
+      /202 Accepted[\s\S]*\{"status":"OK"\}/,
+    );
+    assert.match(text, /HTTP\/1\.1 100 Continue\r\n\r\n/);
+    assert.deepEqual(answers.at(-1)?.requestId, 'expect');
+  });
+
+  it('parses a request split at every byte', async () => {
+    server.deliver(event('split'));
+    const request =
+      'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n' +
+      'POST /2018-06-01/runtime/invocation/split/response HTTP/1.1\r\nContent-Length: 4\r\n\r\ntrue';
+    await exchange([...request], /202 Accepted[\s\S]*\{"status":"OK"\}/);
+    assert.deepEqual(answers.at(-1), {
+      kind: 'response',
+      requestId: 'split',
+      body: Buffer.from('true'),
+      contentType: 'application/json',
+    });
   });
 });

@@ -53,9 +53,13 @@ export class RuntimeApiServer {
 
   constructor(listener: RuntimeApiListener) {
     this.#listener = listener;
-    this.#server = http.createServer({ keepAliveTimeout: 0, noDelay: true }, (req, res) => {
-      this.#route(req, res);
-    });
+    this.#server = http.createServer(
+      // A runtime's own HTTP client may leave out Host, which HTTP/1.1 asks for.
+      { keepAliveTimeout: 0, noDelay: true, requireHostHeader: false },
+      (req, res) => {
+        this.#route(req, res);
+      },
+    );
     // A /next long-poll may wait for hours between invocations.
     this.#server.requestTimeout = 0;
     this.#server.headersTimeout = 0;
@@ -86,11 +90,6 @@ export class RuntimeApiServer {
 
     this.#waitingNext = undefined;
     writeEvent(res, event);
-  }
-
-  /** True once the event given to `deliver` has been written to the runtime. */
-  get eventPending(): boolean {
-    return this.#pendingEvent !== undefined;
   }
 
   close(): void {
