@@ -18,6 +18,8 @@ export interface PlatformOptions {
   /** Folder for the state database and the environments' temporary folders. */
   dataDir: string;
   functions: FunctionConfig[];
+  /** Functions that could not be accepted, by name, with the reason. */
+  invalidFunctions?: Map<string, string>;
   account?: AccountContext;
   logger?: Logger;
   /** Keep a started interpreter per runtime ready for cold starts (default true). */
@@ -69,6 +71,8 @@ export class Platform {
       logger: this.logger,
     });
     for (const config of options.functions) this.registry.put(config);
+    for (const [name, reason] of options.invalidFunctions ?? [])
+      this.registry.putInvalid(name, reason);
     this.invoker = new Invoker({
       registry: this.registry,
       environments: this.environments,

@@ -56,6 +56,12 @@ Resources:
     Properties:
       CodeUri: ${path.join(FUNCTIONS_DIR, 'provided-echo')}
       Runtime: provided.al2023
+  BrokenFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ${path.join(FUNCTIONS_DIR, 'provided-echo')}
+      Runtime: provided.al2023
+      Timeout: 901
 `,
     );
   });
@@ -107,6 +113,16 @@ Resources:
 
     assert.equal(result.code, 2);
     assert.match(result.stderr, /event in '-' is not valid JSON/);
+  });
+
+  it('names the problem of an invalid function', async () => {
+    const result = await run(process.execPath, [CLI, 'invoke', 'BrokenFunction', '-t', template]);
+
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /resource 'BrokenFunction': .*timeout 901 s is outside Lambda's range/,
+    );
   });
 
   it('says what each option sets', async () => {

@@ -18,6 +18,7 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     dataDir: project.dataDir,
     account: project.account,
     functions: [...project.template.functions.values()],
+    invalidFunctions: project.template.invalid,
     logger,
   });
   const endpoint = await platform.listen(options.port, options.host);

@@ -4,6 +4,16 @@ import type { FunctionConfig } from './function-config.js';
 /** The functions the platform runs, by name. */
 export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionConfig>();
+  readonly #invalid = new Map<string, string>();
+
+  /** Records a function the platform could not accept, so that calls to it can say why. */
+  putInvalid(functionName: string, reason: string): void {
+    this.#invalid.set(functionName, reason);
+  }
+
+  findInvalid(functionName: string): string | undefined {
+    return this.#invalid.get(functionName);
+  }
 
   put(config: FunctionConfig): void {
     this.#functions.set(config.functionName, config);
@@ -22,8 +32,11 @@ export class FunctionRegistry {
   }
 }
 
-export function functionNotFound(arn: string): LambdaCraftError {
-  return new LambdaCraftError('ResourceNotFoundException', `Function not found: ${arn}`, {
-    status: 404,
-  });
+export function functionNotFound(arn: string, reason?: string): LambdaCraftError {
+  const message = `Function not found: ${arn}`;
+  return new LambdaCraftError(
+    'ResourceNotFoundException',
+    reason === undefined ? message : `${message} (it was not created: ${reason})`,
+    { status: 404 },
+  );
 }

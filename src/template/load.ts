@@ -10,6 +10,8 @@ import { parseTemplateText } from './yaml.js';
 export interface LoadedTemplate {
   file: string;
   functions: Map<string, FunctionConfig>;
+  /** Functions whose definition is invalid, by logical id, with the reason and the fix. */
+  invalid: Map<string, string>;
   /** Logical ids of the functions, keyed by function name. */
   logicalIds: Map<string, string>;
 }
@@ -35,15 +37,23 @@ export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate
 
   const functions = new Map<string, FunctionConfig>();
   const logicalIds = new Map<string, string>();
+  const invalid = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries(asObject(template.Resources))) {
     const { Type: type, Properties: properties } = asObject(resource);
     if (type !== 'AWS::Serverless::Function') continue;
 
     const merged = mergeGlobals(globals, asObject(properties));
-    const config = functionFromProperties(logicalId, merged, directory, {
-      ...context,
-      location: `resource '${logicalId}'`,
-    });
+    let config: FunctionConfig;
+    try {
+      config = functionFromProperties(logicalId, merged, directory, {
+        ...context,
+        location: `resource '${logicalId}'`,
+      });
+    } catch (error) {
+      // One bad function must not stop the others from running.
+      invalid.set(logicalId, (error as Error).message);
+      continue;
+    }
     if (functions.has(config.functionName)) {
       throw invalidConfig(
         `resource '${logicalId}': function name '${config.functionName}' is used twice; give each function its own FunctionName`,
@@ -52,7 +62,7 @@ export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate
     functions.set(config.functionName, config);
     logicalIds.set(config.functionName, logicalId);
   }
-  return { file: path.resolve(file), functions, logicalIds };
+  return { file: path.resolve(file), functions, logicalIds, invalid };
 }
 
 function readTemplate(file: string): Json {
