@@ -46,6 +46,9 @@ function findFunctionName(
   template: ReturnType<typeof openProject>['template'],
   id: string,
 ): string {
+  const reason = template.invalid.get(id);
+  if (reason !== undefined) throw invalidConfig(reason);
+
   for (const [functionName, logicalId] of template.logicalIds) {
     if (logicalId === id || functionName === id) return functionName;
   }
