@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { parseRuntime } from '../functions/runtimes.js';
+import { choosePythonInterpreter, findPythonInterpreters } from './interpreters.js';
+
+const installed = [
+  { path: '/usr/bin/python3.11', version: [3, 11, 2] as [number, number, number] },
+  { path: '/opt/python3.10', version: [3, 10, 9] as [number, number, number] },
+];
+
+describe('Python interpreter choice', () => {
+  it('takes the same minor version', () => {
+    const choice = choosePythonInterpreter(parseRuntime('python3.10'), installed);
+    assert.equal(choice.interpreter.path, '/opt/python3.10');
+    assert.equal(choice.warning, undefined);
+  });
+
+  it('runs a newer runtime on the newest interpreter with a warning', () => {
+    const choice = choosePythonInterpreter(parseRuntime('python3.13'), installed);
+    assert.equal(choice.interpreter.path, '/usr/bin/python3.11');
+    assert.match(
+      choice.warning ?? '',
+      /runtime 'python3\.13' runs on Python 3\.11\.2 at \/usr\/bin\/python3\.11/,
+    );
+  });
+
+  it('names what is missing when nothing can run', () => {
+    assert.throws(
+      () =>
+        choosePythonInterpreter(parseRuntime('python3.12'), [
+          { path: '/usr/bin/python3.7', version: [3, 7, 3] },
+        ]),
+      /no Python interpreter for runtime 'python3\.12': found \/usr\/bin\/python3\.7 \(3\.7\.3\), and the bootstrap needs Python 3\.9 or later/,
+    );
+  });
+
+  it('skips version-manager shims', async () => {
+    const found = await findPythonInterpreters({ PATH: '/root/.pyenv/shims:/usr/bin' });
+    assert.ok(found.length > 0, 'no interpreter found in /usr/bin');
+    assert.ok(found.every((interpreter) => !interpreter.path.includes('/shims/')));
+  });
+});
