@@ -6,8 +6,10 @@
 // Modes:
 //   cjs-handler        normal start, CommonJS handler
 //   esm-handler        normal start, .mjs handler
-//   deferred           deferred-init spare process: from writing the start
-//                      request on stdin (the spare has had 300 ms to load)
+//   deferred-cjs       deferred-init spare process, CommonJS handler: from
+//                      writing the start request on stdin (the spare has had
+//                      300 ms to load)
+//   deferred-esm       the same with the .mjs handler
 //   esm-entry          normal start through an ES module wrapper around
 //                      bootstrap.js, to compare the cost of an ESM entry point
 //   node-baseline      `node -e 0` to exit, for scale
@@ -17,7 +19,12 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startRuntimeApi, spawnRuntime, stopRuntime, BOOTSTRAP_PATH } from '../test/helpers/runtime-api.mjs';
+import {
+  startRuntimeApi,
+  spawnRuntime,
+  stopRuntime,
+  BOOTSTRAP_PATH,
+} from '../test/helpers/runtime-api.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 const runCount = Number(values.runs);
@@ -65,7 +72,8 @@ async function main() {
   const modes = {
     'cjs-handler': () => measureOnce(api, CJS_HANDLER),
     'esm-handler': () => measureOnce(api, ESM_HANDLER),
-    deferred: () => measureOnce(api, CJS_HANDLER, { deferred: true }),
+    'deferred-cjs': () => measureOnce(api, CJS_HANDLER, { deferred: true }),
+    'deferred-esm': () => measureOnce(api, ESM_HANDLER, { deferred: true }),
     'esm-entry': () => measureOnce(api, CJS_HANDLER, { bootstrapPath: esmEntryPath }),
     'node-baseline': measureNodeBaseline,
   };
@@ -78,7 +86,9 @@ async function main() {
     }
   }
 
-  console.log(`node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+  );
   for (const [name, values] of Object.entries(samples)) {
     summarize(name, values);
   }

@@ -45,7 +45,7 @@ const NodeJsExit = defineRuntimeError(
 const ResponseStreamingNotSupported = defineRuntimeError(
   'ResponseStreamingNotSupported',
   () =>
-    'Response streaming handlers (awslambda.streamifyResponse) are not supported by the LambdaCraft Node.js runtime; return the response from an async handler instead',
+    'Response streaming handlers (awslambda.streamifyResponse) are not supported by the LambdaCraft Node.js runtime. Return the whole response from an async handler instead.',
 );
 
 class UnhandledPromiseRejection extends Error {
@@ -86,12 +86,12 @@ function describeRejectionReason(reason) {
 function isErrorLike(value) {
   return Boolean(
     value &&
-      value.name &&
-      value.message &&
-      value.stack &&
-      typeof value.name === 'string' &&
-      typeof value.message === 'string' &&
-      typeof value.stack === 'string',
+    value.name &&
+    value.message &&
+    value.stack &&
+    typeof value.name === 'string' &&
+    typeof value.message === 'string' &&
+    typeof value.stack === 'string',
   );
 }
 

@@ -72,11 +72,13 @@ async function loadUserModule(appRoot, moduleRoot, moduleName) {
 }
 
 /**
- * Tries, in this order: the extensionless file (require), `.js` with require
- * unless the nearest package.json says "type": "module", `.js` with import()
- * when it does, `.mjs` (import), `.cjs` (require), and finally
- * require.resolve with paths [appRoot, moduleRoot], which searches
- * node_modules folders and NODE_PATH.
+ * Tries these in order and returns the first module found:
+ * 1. the extensionless file, with require;
+ * 2. `.js` with require, unless the nearest package.json sets "type": "module";
+ * 3. `.js` with import(), when it does;
+ * 4. `.mjs` with import(), then `.cjs` with require;
+ * 5. require.resolve with paths [appRoot, moduleRoot], which searches
+ *    node_modules folders and NODE_PATH.
  */
 async function findAndLoadModule(appRoot, moduleRoot, moduleName) {
   const basePath = path.resolve(appRoot, moduleRoot, moduleName);

@@ -81,9 +81,9 @@ function createCompletion({ client, requestId, onReported }) {
     try {
       posted = client.postInvocationResponse(requestId, result);
     } catch (serializationError) {
-      // NOTE: AWS's Node.js 18-22 runtimes crash with exit code 129 when a
-      // callback result cannot be serialised; for a Promise result they post
-      // this error, which is what happens here for both.
+      // NOTE: for a Promise result AWS's Node.js 18-22 runtimes post this
+      // error, as is done here for every style. For a callback result they
+      // crash with exit code 129 instead.
       postError(serializationError);
       return;
     }

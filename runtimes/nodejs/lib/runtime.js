@@ -1,11 +1,12 @@
 'use strict';
 
 // Init and the invoke loop: load the handler named by _HANDLER, then
-// GET /next, run the handler, POST its outcome, and repeat. Process-level
-// failures follow AWS's Node.js runtime (interface client 3.x,
-// src/index.mjs): an uncaught exception or unhandled rejection is logged,
-// posted to /init/error before the first event or to the current request's
-// /error after it, and the process exits with 129 or 128.
+// GET /next, run the handler, POST its outcome, and repeat.
+//
+// Process-level failures follow AWS's Node.js runtime (interface client 3.x,
+// src/index.mjs). An uncaught exception or unhandled rejection is logged and
+// posted, to /init/error before the first event and to the current request's
+// /error after it. The process then exits with 129 or 128.
 
 const { RuntimeApiClient } = require('./runtime-api-client.js');
 const { loadHandler, getHandlerMetadata, installAwsLambdaGlobal } = require('./handler-loader.js');
@@ -41,7 +42,11 @@ const CALLBACK_REMOVED_MESSAGE =
 async function startRuntime() {
   const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) {
-    exitWithRuntimeFailure(new Error('AWS_LAMBDA_RUNTIME_API is not set; expected host:port'));
+    exitWithRuntimeFailure(
+      new Error(
+        'AWS_LAMBDA_RUNTIME_API is not set. Set it to the Runtime API address as host:port.',
+      ),
+    );
     return;
   }
 
@@ -132,7 +137,9 @@ class InvokeLoop {
   run({ headers, body }) {
     const requestId = headers['lambda-runtime-aws-request-id'];
     if (!requestId) {
-      const error = new Error('GET /invocation/next answered without Lambda-Runtime-Aws-Request-Id');
+      const error = new Error(
+        'GET /invocation/next returned no Lambda-Runtime-Aws-Request-Id header',
+      );
       console.log(`Unexpected Top Level Error: ${error.toString()}`);
       this.failureReporter.reportAndExit(error, UNCAUGHT_EXCEPTION_EXIT_CODE);
       return;
@@ -149,14 +156,22 @@ class InvokeLoop {
         this.requestNext();
       }
     };
-    runInvocation({ handler: this.handler, metadata: this.metadata, client: this.client, headers, body, onReported });
+    runInvocation({
+      handler: this.handler,
+      metadata: this.metadata,
+      client: this.client,
+      headers,
+      body,
+      onReported,
+    });
   }
 }
 
 /**
- * Handles failures that end the process: logs them as AWS's runtime does,
- * posts them to the Runtime API (the Init error before the first event, the
- * current request's error after it) and exits once the POST is answered.
+ * Reports failures that end the process. Each is logged as AWS's runtime logs
+ * it and posted to the Runtime API (as the Init error before the first event,
+ * as the current request's error after it). The process exits once the
+ * Runtime API has responded to that POST.
  */
 class FailureReporter {
   constructor(client) {

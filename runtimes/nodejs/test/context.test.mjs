@@ -9,7 +9,8 @@ const TEST_TIMEOUT_MS = 10_000;
 const FUNCTION_OPTIONS = { functionName: 'node-handler-styles', handler: 'index.echoContext' };
 
 const FULL_HEADERS = {
-  'Lambda-Runtime-Trace-Id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+  'Lambda-Runtime-Trace-Id':
+    'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
   'Lambda-Runtime-Client-Context': JSON.stringify({
     client: { installation_id: 'install-1', app_title: 'Orders' },
     custom: { plan: 'gold' },

@@ -4,12 +4,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { withRuntime, outcomeOrExit, FUNCTIONS_DIR } from './helpers/runtime-api.mjs';
+import { spawn } from 'node:child_process';
+import {
+  withRuntime,
+  outcomeOrExit,
+  startRuntimeApi,
+  lambdaEnvironment,
+  FUNCTIONS_DIR,
+  BOOTSTRAP_PATH,
+} from './helpers/runtime-api.mjs';
 
 const TEST_TIMEOUT_MS = 10_000;
 
 test('spare process waits for the start request', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const options = { functionName: 'node-handler-styles', handler: 'index.asyncSuccess', deferred: true };
+  const options = {
+    functionName: 'node-handler-styles',
+    handler: 'index.asyncSuccess',
+    deferred: true,
+  };
   await withRuntime(options, async ({ api, runtime }) => {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -65,7 +77,11 @@ test('start request NODE_PATH reaches require', { timeout: TEST_TIMEOUT_MS }, as
 });
 
 test('stdin does not keep the loop alive', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const options = { functionName: 'node-handler-styles', handler: 'index.syncNoCallback', deferred: true };
+  const options = {
+    functionName: 'node-handler-styles',
+    handler: 'index.syncNoCallback',
+    deferred: true,
+  };
   await withRuntime(options, async ({ api, runtime }) => {
     runtime.sendStartRequest({ keepStdinOpen: true });
 
@@ -77,13 +93,56 @@ test('stdin does not keep the loop alive', { timeout: TEST_TIMEOUT_MS }, async (
 });
 
 test('malformed start request exits with an error', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const options = { functionName: 'node-handler-styles', handler: 'index.asyncSuccess', deferred: true };
+  const options = {
+    functionName: 'node-handler-styles',
+    handler: 'index.asyncSuccess',
+    deferred: true,
+  };
   await withRuntime(options, async ({ runtime }) => {
     runtime.child.stdin.end('{"env": 1}\n');
     const exit = await runtime.exited;
 
     assert.equal(exit.code, 1);
-    assert.match(runtime.output().stderr, /deferred init failed: the start request must be/);
+    assert.match(
+      runtime.output().stderr,
+      /deferred init failed: invalid start request line: expected /,
+    );
   });
 });
 
+// libuv makes a child's stdin blocking when it spawns the child. Creating
+// process.stdin afterwards makes the shared pipe non-blocking again, so the
+// bootstrap's blocking read fails with EAGAIN.
+const NON_BLOCKING_STDIN_LAUNCHER = `
+const child = require('node:child_process').spawn(process.execPath, [process.argv[1]], { stdio: 'inherit' });
+process.stdin;
+child.on('exit', (code) => process.exit(code ?? 1));
+`;
+
+test('non-blocking stdin falls back to a stream', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const api = await startRuntimeApi();
+  const functionDir = path.join(FUNCTIONS_DIR, 'node-handler-styles');
+  const env = lambdaEnvironment({
+    functionDir,
+    handler: 'index.syncNoCallback',
+    address: api.address,
+  });
+  const launcher = spawn(process.execPath, ['-e', NON_BLOCKING_STDIN_LAUNCHER, BOOTSTRAP_PATH], {
+    env: { PATH: process.env.PATH, LAMBDACRAFT_DEFERRED_INIT: '1' },
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    launcher.stdin.write(JSON.stringify({ env, cwd: functionDir }) + '\n');
+
+    // stdin stays open: the sync handler can only finish if the stream was released.
+    const exited = new Promise((resolve) =>
+      launcher.on('exit', (code) => resolve({ exited: code })),
+    );
+    const outcome = await Promise.race([api.invoke({}), exited]);
+    assert.equal(outcome.body, 'null', JSON.stringify(outcome));
+  } finally {
+    launcher.kill('SIGKILL');
+    await api.close();
+  }
+});

@@ -13,13 +13,19 @@ function invokeOnce(options) {
   return withRuntime(options, ({ api, runtime }) => outcomeOrExit(runtime, api.invoke({})));
 }
 
-test('.js in a "type": "module" package loads as ESM after its top-level await', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-esm-type-module', handler: 'index.handler' });
+test('.js in ESM package awaits top-level await', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = await invokeOnce({
+    functionName: 'node-esm-type-module',
+    handler: 'index.handler',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.equal(outcome.json.style, 'esm-js');
   assert.equal(outcome.json.isModule, true);
-  assert.ok(outcome.json.initDurationMs >= 190, `top-level await took ${outcome.json.initDurationMs} ms`);
+  assert.ok(
+    outcome.json.initDurationMs >= 190,
+    `top-level await took ${outcome.json.initDurationMs} ms`,
+  );
 });
 
 test('.mjs loads as ESM', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -29,15 +35,21 @@ test('.mjs loads as ESM', { timeout: TEST_TIMEOUT_MS }, async () => {
   assert.deepEqual(outcome.json, { style: 'esm-mjs', isModule: true });
 });
 
-test('.cjs loads as CommonJS inside a "type": "module" package', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-cjs-extension', handler: 'index.handler' });
+test('.cjs loads as CommonJS in ESM package', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = await invokeOnce({
+    functionName: 'node-cjs-extension',
+    handler: 'index.handler',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { style: 'cjs', isModule: false });
 });
 
 test('directory prefix selects a nested file', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-nested-dir', handler: 'src/app.lambdaHandler' });
+  const outcome = await invokeOnce({
+    functionName: 'node-nested-dir',
+    handler: 'src/app.lambdaHandler',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.equal(outcome.json.style, 'nested-dir');
@@ -45,21 +57,30 @@ test('directory prefix selects a nested file', { timeout: TEST_TIMEOUT_MS }, asy
 });
 
 test('dotted path selects a nested export', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-nested-export', handler: 'lib/mod.nested.fn' });
+  const outcome = await invokeOnce({
+    functionName: 'node-nested-export',
+    handler: 'lib/mod.nested.fn',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { style: 'nested-export' });
 });
 
-test('package in node_modules is found by require.resolve', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-modules-package', handler: 'greeting-handler.handler' });
+test('node_modules package is found', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = await invokeOnce({
+    functionName: 'node-modules-package',
+    handler: 'greeting-handler.handler',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.equal(outcome.json.style, 'node_modules');
-  assert.match(outcome.json.file, /node-modules-package\/node_modules\/greeting-handler\/index\.js$/);
+  assert.match(
+    outcome.json.file,
+    /node-modules-package\/node_modules\/greeting-handler\/index\.js$/,
+  );
 });
 
-test('package in a NODE_PATH folder is found by require.resolve', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('NODE_PATH package is found', { timeout: TEST_TIMEOUT_MS }, async () => {
   const layerPath = path.join(FUNCTIONS_DIR, 'node-path-layer', 'layer', 'nodejs', 'node_modules');
   const outcome = await invokeOnce({
     functionName: 'node-path-layer/code',
@@ -78,15 +99,21 @@ test('extensionless file loads with require', { timeout: TEST_TIMEOUT_MS }, asyn
   assert.deepEqual(outcome.json, { style: 'extensionless' });
 });
 
-test('.js wins over .mjs and .cjs without "type": "module"', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-precedence-cjs', handler: 'index.handler' });
+test('.js wins in CommonJS package', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = await invokeOnce({
+    functionName: 'node-precedence-cjs',
+    handler: 'index.handler',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { loaded: 'index.js' });
 });
 
-test('.js wins over .mjs and .cjs with "type": "module"', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce({ functionName: 'node-precedence-esm', handler: 'index.handler' });
+test('.js wins in ESM package', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = await invokeOnce({
+    functionName: 'node-precedence-esm',
+    handler: 'index.handler',
+  });
 
   assert.equal(outcome.kind, 'response');
   assert.deepEqual(outcome.json, { loaded: 'index.js' });

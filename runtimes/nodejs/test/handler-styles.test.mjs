@@ -30,28 +30,33 @@ test('async undefined is posted as null', { timeout: TEST_TIMEOUT_MS }, async ()
 });
 
 test('async error is posted and logged', { timeout: TEST_TIMEOUT_MS }, async () => {
-  await withRuntime({ functionName: FUNCTION_NAME, handler: 'index.asyncError' }, async ({ api, runtime }) => {
-    const invocation = api.invoke({});
-    const outcome = await outcomeOrExit(runtime, invocation);
+  await withRuntime(
+    { functionName: FUNCTION_NAME, handler: 'index.asyncError' },
+    async ({ api, runtime }) => {
+      const invocation = api.invoke({});
+      const outcome = await outcomeOrExit(runtime, invocation);
 
-    assert.equal(outcome.kind, 'error');
-    assert.equal(outcome.headers['content-type'], 'application/json');
-    assert.equal(outcome.headers['lambda-runtime-function-error-type'], undefined);
-    assert.deepEqual(Object.keys(outcome.json), ['errorType', 'errorMessage', 'trace']);
-    assert.equal(outcome.json.errorType, 'Error');
-    assert.equal(outcome.json.errorMessage, 'invalid order');
-    assert.equal(outcome.json.trace[0], 'Error: invalid order');
-    assert.match(outcome.json.trace[1], /^ {4}at .*node-handler-styles\/index\.js:\d+:\d+\)$/);
+      assert.equal(outcome.kind, 'error');
+      assert.equal(outcome.headers['content-type'], 'application/json');
+      assert.equal(outcome.headers['lambda-runtime-function-error-type'], undefined);
+      assert.deepEqual(Object.keys(outcome.json), ['errorType', 'errorMessage', 'trace']);
+      assert.equal(outcome.json.errorType, 'Error');
+      assert.equal(outcome.json.errorMessage, 'invalid order');
+      assert.equal(outcome.json.trace[0], 'Error: invalid order');
+      assert.match(outcome.json.trace[1], /^ {4}at .*node-handler-styles\/index\.js:\d+:\d+\)$/);
 
-    const [timestamp, requestId, level, label, json] = parseLogLines((await finalOutput(runtime)).stdout)[0];
-    assert.match(timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.equal(requestId, invocation.requestId);
-    assert.equal(level, 'ERROR');
-    assert.equal(label, 'Invoke Error ');
-    const logged = JSON.parse(json);
-    assert.deepEqual(Object.keys(logged), ['errorType', 'errorMessage', 'code', 'stack']);
-    assert.equal(logged.code, 'E_ORDER');
-  });
+      const [timestamp, requestId, level, label, json] = parseLogLines(
+        (await finalOutput(runtime)).stdout,
+      )[0];
+      assert.match(timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.equal(requestId, invocation.requestId);
+      assert.equal(level, 'ERROR');
+      assert.equal(label, 'Invoke Error ');
+      const logged = JSON.parse(json);
+      assert.deepEqual(Object.keys(logged), ['errorType', 'errorMessage', 'code', 'stack']);
+      assert.equal(logged.code, 'E_ORDER');
+    },
+  );
 });
 
 test('error name becomes errorType', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -65,7 +70,10 @@ test('thrown string reports its typeof', { timeout: TEST_TIMEOUT_MS }, async () 
   const outcome = await invokeOnce('asyncThrowsString');
 
   assert.equal(outcome.kind, 'error');
-  assert.equal(outcome.body, '{"errorType":"string","errorMessage":"plain string failure","trace":[]}');
+  assert.equal(
+    outcome.body,
+    '{"errorType":"string","errorMessage":"plain string failure","trace":[]}',
+  );
 });
 
 test('sync throw is posted as an error', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -101,7 +109,7 @@ test('callback without waiting returns at once', { timeout: TEST_TIMEOUT_MS }, a
 
     assert.equal(outcome.body, '{"waited":false}');
     const elapsedMs = outcome.receivedAt - sentAt;
-    assert.ok(elapsedMs < 300, `response came ${elapsedMs.toFixed(0)} ms after the event`);
+    assert.ok(elapsedMs < 400, `response came ${elapsedMs.toFixed(0)} ms after the event`);
 
     // The timer keeps running after the response, and the runtime stays usable.
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -138,7 +146,7 @@ test('first of several callbacks wins', { timeout: TEST_TIMEOUT_MS }, async () =
   });
 });
 
-test('sync handler posts null once the loop drains', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('sync handler posts null after drain', { timeout: TEST_TIMEOUT_MS }, async () => {
   const options = { functionName: FUNCTION_NAME, handler: 'index.syncNoCallback' };
   await withRuntime(options, async ({ api, runtime }) => {
     await api.waitForNextPoll();
@@ -152,7 +160,7 @@ test('sync handler posts null once the loop drains', { timeout: TEST_TIMEOUT_MS 
   });
 });
 
-test('never-settling async handler fails with NodeJsExit', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('never-settling Promise fails with NodeJsExit', { timeout: TEST_TIMEOUT_MS }, async () => {
   const options = { functionName: FUNCTION_NAME, handler: 'index.neverSettles' };
   await withRuntime(options, async ({ api, runtime }) => {
     const outcome = await outcomeOrExit(runtime, api.invoke({}));
@@ -174,7 +182,7 @@ test('context.succeed posts the result', { timeout: TEST_TIMEOUT_MS }, async () 
   assert.equal(outcome.body, '{"via":"succeed"}');
 });
 
-test('context.fail without an error posts "handled"', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('context.fail() posts "handled"', { timeout: TEST_TIMEOUT_MS }, async () => {
   const outcome = await invokeOnce('contextFailWithoutError');
 
   assert.equal(outcome.kind, 'error');
@@ -195,8 +203,10 @@ test('circular result posts a stringify error', { timeout: TEST_TIMEOUT_MS }, as
   assert.equal(outcome.json.errorMessage, 'Unable to stringify response body');
 });
 
-test('circular result on nodejs24.x is JSONStringifyError', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const outcome = await invokeOnce('circularResult', { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' } });
+test('circular result on nodejs24.x', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const outcome = await invokeOnce('circularResult', {
+    env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' },
+  });
 
   assert.equal(outcome.kind, 'error');
   assert.equal(outcome.json.errorType, 'Runtime.JSONStringifyError');
@@ -206,7 +216,10 @@ test('circular result on nodejs24.x is JSONStringifyError', { timeout: TEST_TIME
 test('invalid JSON event is posted as an error', { timeout: TEST_TIMEOUT_MS }, async () => {
   const options = { functionName: FUNCTION_NAME, handler: 'index.asyncSuccess' };
   await withRuntime(options, async ({ api, runtime }) => {
-    const outcome = await outcomeOrExit(runtime, api.invoke(undefined, { rawBody: '{"truncated":' }));
+    const outcome = await outcomeOrExit(
+      runtime,
+      api.invoke(undefined, { rawBody: '{"truncated":' }),
+    );
 
     assert.equal(outcome.kind, 'error');
     assert.equal(outcome.json.errorType, 'SyntaxError');
@@ -227,23 +240,29 @@ test('uncaught exception posts the error and exits 129', { timeout: TEST_TIMEOUT
   });
 });
 
-test('unhandled rejection posts the error and exits 128', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const options = { functionName: FUNCTION_NAME, handler: 'index.unhandledRejection' };
-  await withRuntime(options, async ({ api, runtime }) => {
-    const outcome = await outcomeOrExit(runtime, api.invoke({}));
-    const exit = await runtime.exited;
+test(
+  'unhandled rejection posts the error and exits 128',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const options = { functionName: FUNCTION_NAME, handler: 'index.unhandledRejection' };
+    await withRuntime(options, async ({ api, runtime }) => {
+      const outcome = await outcomeOrExit(runtime, api.invoke({}));
+      const exit = await runtime.exited;
 
-    assert.equal(outcome.kind, 'error');
-    assert.equal(outcome.json.errorType, 'Runtime.UnhandledPromiseRejection');
-    assert.equal(outcome.json.errorMessage, 'Error: nobody handles this');
-    assert.equal(exit.code, 128);
-    const line = parseLogLines(runtime.output().stdout).find((fields) => fields[3] === 'Unhandled Promise Rejection ');
-    assert.ok(line, 'the rejection is logged');
-    const logged = JSON.parse(line[4]);
-    assert.equal(logged.reason.errorMessage, 'nobody handles this');
-    assert.deepEqual(logged.promise, {});
-  });
-});
+      assert.equal(outcome.kind, 'error');
+      assert.equal(outcome.json.errorType, 'Runtime.UnhandledPromiseRejection');
+      assert.equal(outcome.json.errorMessage, 'Error: nobody handles this');
+      assert.equal(exit.code, 128);
+      const line = parseLogLines(runtime.output().stdout).find(
+        (fields) => fields[3] === 'Unhandled Promise Rejection ',
+      );
+      assert.ok(line, 'the rejection is logged');
+      const logged = JSON.parse(line[4]);
+      assert.equal(logged.reason.errorMessage, 'nobody handles this');
+      assert.deepEqual(logged.promise, {});
+    });
+  },
+);
 
 test('callback handler warns on nodejs20.x', { timeout: TEST_TIMEOUT_MS }, async () => {
   const options = { functionName: FUNCTION_NAME, handler: 'index.callbackError' };
@@ -253,7 +272,10 @@ test('callback handler warns on nodejs20.x', { timeout: TEST_TIMEOUT_MS }, async
     const [, requestId, level, message] = parseLogLines((await finalOutput(runtime)).stdout)[0];
     assert.equal(requestId, 'undefined');
     assert.equal(level, 'WARN');
-    assert.match(message, /^AWS Lambda plans to remove support for callback-based function handlers/);
+    assert.match(
+      message,
+      /^AWS Lambda plans to remove support for callback-based function handlers/,
+    );
   });
 });
 

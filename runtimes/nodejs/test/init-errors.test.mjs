@@ -13,7 +13,9 @@ function captureInitFailure(options) {
   return withRuntime(options, async ({ api, runtime }) => {
     const initError = await Promise.race([
       api.initError,
-      runtime.exited.then((exit) => assert.fail(`exited with ${JSON.stringify(exit)} and no Init error`)),
+      runtime.exited.then((exit) =>
+        assert.fail(`exited with ${JSON.stringify(exit)} and no Init error`),
+      ),
     ]);
     const exit = await runtime.exited;
     const polls = api.requests.filter((request) => request.url.endsWith('/invocation/next'));
@@ -46,9 +48,15 @@ function assertInitFailure(failure, { errorType, errorMessage, logLabel = 'Uncau
 }
 
 test('handler without a dot is malformed', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const failure = await captureInitFailure({ functionName: 'node-handler-styles', handler: 'index' });
+  const failure = await captureInitFailure({
+    functionName: 'node-handler-styles',
+    handler: 'index',
+  });
 
-  assertInitFailure(failure, { errorType: 'Runtime.MalformedHandlerName', errorMessage: 'Bad handler' });
+  assertInitFailure(failure, {
+    errorType: 'Runtime.MalformedHandlerName',
+    errorMessage: 'Bad handler',
+  });
 });
 
 test('handler with ".." is malformed', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -65,18 +73,29 @@ test('handler with ".." is malformed', { timeout: TEST_TIMEOUT_MS }, async () =>
 });
 
 test('missing module is an ImportModuleError', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const failure = await captureInitFailure({ functionName: 'node-handler-styles', handler: 'missing.handler' });
+  const failure = await captureInitFailure({
+    functionName: 'node-handler-styles',
+    handler: 'missing.handler',
+  });
 
   assertInitFailure(failure, {
     errorType: 'Runtime.ImportModuleError',
     errorMessage: /^Error: Cannot find module 'missing'\nRequire stack:\n- /,
   });
-  assert.equal(failure.initError.json.trace[0], "Runtime.ImportModuleError: Error: Cannot find module 'missing'");
-  assert.ok(failure.initError.json.errorMessage.includes(BOOTSTRAP_PATH.replace('bootstrap.js', '')));
+  assert.equal(
+    failure.initError.json.trace[0],
+    "Runtime.ImportModuleError: Error: Cannot find module 'missing'",
+  );
+  assert.ok(
+    failure.initError.json.errorMessage.includes(BOOTSTRAP_PATH.replace('bootstrap.js', '')),
+  );
 });
 
 test('CommonJS syntax error is a UserCodeSyntaxError', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const failure = await captureInitFailure({ functionName: 'node-syntax-error-cjs', handler: 'index.handler' });
+  const failure = await captureInitFailure({
+    functionName: 'node-syntax-error-cjs',
+    handler: 'index.handler',
+  });
 
   assertInitFailure(failure, {
     errorType: 'Runtime.UserCodeSyntaxError',
@@ -121,15 +140,24 @@ test('export that is not a function is HandlerNotFound', { timeout: TEST_TIMEOUT
 });
 
 test('module that throws reports its own error', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const failure = await captureInitFailure({ functionName: 'node-init-throws', handler: 'index.handler' });
+  const failure = await captureInitFailure({
+    functionName: 'node-init-throws',
+    handler: 'index.handler',
+  });
 
-  assertInitFailure(failure, { errorType: 'Error', errorMessage: 'database URL is not configured' });
+  assertInitFailure(failure, {
+    errorType: 'Error',
+    errorMessage: 'database URL is not configured',
+  });
   const loggedError = JSON.parse(parseLogLines(failure.output.stdout)[0][4]);
   assert.equal(loggedError.code, 'E_CONFIG');
 });
 
 test('rejected top-level await fails Init', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const failure = await captureInitFailure({ functionName: 'node-init-rejects-esm', handler: 'index.handler' });
+  const failure = await captureInitFailure({
+    functionName: 'node-init-rejects-esm',
+    handler: 'index.handler',
+  });
 
   assertInitFailure(failure, { errorType: 'Error', errorMessage: 'secret could not be fetched' });
 });
@@ -150,10 +178,23 @@ test('nodejs24.x rejects callback handlers', { timeout: TEST_TIMEOUT_MS }, async
 });
 
 test('streaming handler is rejected by name', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const failure = await captureInitFailure({ functionName: 'node-streaming', handler: 'index.handler' });
+  const failure = await captureInitFailure({
+    functionName: 'node-streaming',
+    handler: 'index.handler',
+  });
 
   assertInitFailure(failure, {
     errorType: 'Runtime.ResponseStreamingNotSupported',
     errorMessage: /awslambda\.streamifyResponse/,
+  });
+});
+
+test('never-settling Init exits with 13', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const options = { functionName: 'node-init-never-settles', handler: 'index.handler' };
+  await withRuntime(options, async ({ api, runtime }) => {
+    const exit = await runtime.exited;
+
+    assert.equal(exit.code, 13);
+    assert.deepEqual(api.requests, []);
   });
 });

@@ -1,5 +1,5 @@
 // The runtime's HTTP client: pipelining of the response POST with the next
-// GET, non-2xx answers, reconnection after an idle close, and response
+// GET, non-2xx responses, reconnection after an idle close, and response
 // framing.
 
 import { test } from 'node:test';
@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { withRuntime, outcomeOrExit, spawnRuntime, stopRuntime, finalOutput } from './helpers/runtime-api.mjs';
+import {
+  withRuntime,
+  outcomeOrExit,
+  spawnRuntime,
+  stopRuntime,
+  finalOutput,
+} from './helpers/runtime-api.mjs';
 
 const require = createRequire(import.meta.url);
 const { ResponseParser } = require('../lib/runtime-api-client.js');
@@ -28,9 +34,11 @@ test('next GET is pipelined with the response POST', { timeout: TEST_TIMEOUT_MS 
     const requestId = randomUUID();
     server.sendEvent(requestId, '{"n":1}');
 
-    // Both requests must arrive while the POST is still unanswered.
+    // Both requests must arrive before the server responds to the POST.
     const postLine = `POST /2018-06-01/runtime/invocation/${requestId}/response HTTP/1.1\r\n`;
-    const pipelined = new RegExp(`^${escapeRegExp(postLine)}[\\s\\S]*\r\n\r\n\\{"received":\\{"n":1\\}\\}GET /2018-06-01/runtime/invocation/next HTTP/1\\.1\r\n`);
+    const pipelined = new RegExp(
+      `^${escapeRegExp(postLine)}[\\s\\S]*\r\n\r\n\\{"received":\\{"n":1\\}\\}GET /2018-06-01/runtime/invocation/next HTTP/1\\.1\r\n`,
+    );
     await server.waitForBytes(pipelined);
     assert.equal(server.connectionCount, 1);
   } finally {
@@ -39,15 +47,27 @@ test('next GET is pipelined with the response POST', { timeout: TEST_TIMEOUT_MS 
   }
 });
 
-test('403 and 400 answers are logged and the loop goes on', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('non-2xx POST responses keep the loop', { timeout: TEST_TIMEOUT_MS }, async () => {
   const options = { functionName: STYLES, handler: 'index.asyncSuccess' };
   await withRuntime(options, async ({ api, runtime }) => {
-    const forcedAnswers = [
-      { statusCode: 403, body: { errorMessage: 'State transition failed', errorType: 'InvalidStateTransition' } },
-      { statusCode: 400, body: { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' } },
-      { statusCode: 413, body: { errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).', errorType: 'RequestEntityTooLarge' } },
+    const forcedResponses = [
+      {
+        statusCode: 403,
+        body: { errorMessage: 'State transition failed', errorType: 'InvalidStateTransition' },
+      },
+      {
+        statusCode: 400,
+        body: { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' },
+      },
+      {
+        statusCode: 413,
+        body: {
+          errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).',
+          errorType: 'RequestEntityTooLarge',
+        },
+      },
     ];
-    api.overrideAnswer = () => forcedAnswers.shift();
+    api.overrideResponse = () => forcedResponses.shift();
 
     for (let index = 0; index < 3; index += 1) {
       const nextPoll = api.waitForNextPoll();
@@ -59,13 +79,16 @@ test('403 and 400 answers are logged and the loop goes on', { timeout: TEST_TIME
 
     const stderrLines = (await finalOutput(runtime)).stderr.trimEnd().split('\n');
     assert.equal(stderrLines.length, 3);
-    assert.match(stderrLines[0], /POST \/2018-06-01\/runtime\/invocation\/[^/]+\/response returned HTTP 403: .*InvalidStateTransition/);
+    assert.match(
+      stderrLines[0],
+      /POST \/2018-06-01\/runtime\/invocation\/[^/]+\/response returned HTTP 403: .*InvalidStateTransition/,
+    );
     assert.match(stderrLines[1], /returned HTTP 400: .*InvalidRequestID/);
     assert.match(stderrLines[2], /returned HTTP 413: .*RequestEntityTooLarge/);
   });
 });
 
-test('idle connection closed by the server is reopened', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('server-closed idle connection is reopened', { timeout: TEST_TIMEOUT_MS }, async () => {
   const options = { functionName: STYLES, handler: 'index.sleep' };
   await withRuntime(options, async ({ api, runtime }) => {
     // Node.js 20 closes an idle connection about 1 s after keepAliveTimeout.
@@ -90,30 +113,36 @@ test('large event and result keep their bytes', { timeout: TEST_TIMEOUT_MS }, as
 });
 
 test('parser reads responses split at every byte', () => {
-  const answers = [];
-  const parser = new ResponseParser((answer) => answers.push(answer));
+  const responses = [];
+  const parser = new ResponseParser((response) => responses.push(response));
   const wire = Buffer.from(
     'HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"status":"OK"}' +
-      'HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\nContent-Length: 8\r\n\r\n{"a":"é"}'.replace('8', '10'),
+      'HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\nContent-Length: 8\r\n\r\n{"a":"é"}'.replace(
+        '8',
+        '10',
+      ),
   );
 
   for (let offset = 0; offset < wire.length; offset += 1) {
     parser.push(wire.subarray(offset, offset + 1));
   }
 
-  assert.equal(answers.length, 2);
-  assert.equal(answers[0].statusCode, 202);
-  assert.equal(answers[0].body.toString(), '{"status":"OK"}');
-  assert.equal(answers[1].statusCode, 200);
-  assert.equal(answers[1].headers['lambda-runtime-aws-request-id'], 'abc');
-  assert.equal(answers[1].body.toString(), '{"a":"é"}');
+  assert.equal(responses.length, 2);
+  assert.equal(responses[0].statusCode, 202);
+  assert.equal(responses[0].body.toString(), '{"status":"OK"}');
+  assert.equal(responses[1].statusCode, 200);
+  assert.equal(responses[1].headers['lambda-runtime-aws-request-id'], 'abc');
+  assert.equal(responses[1].body.toString(), '{"a":"é"}');
 });
 
 test('parser rejects chunked bodies by name', () => {
   const parser = new ResponseParser(() => {});
   const wire = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
 
-  assert.throws(() => parser.push(wire), /Transfer-Encoding: chunked; only Content-Length bodies are supported/);
+  assert.throws(
+    () => parser.push(wire),
+    /Transfer-Encoding: chunked, but only Content-Length bodies are supported/,
+  );
 });
 
 /** A Runtime API on raw TCP that shows exactly which bytes arrive when. */
@@ -143,7 +172,7 @@ class RawRuntimeApi {
     return `127.0.0.1:${this.server.address().port}`;
   }
 
-  /** Resolves once the bytes received so far match `pattern`, then forgets them. */
+  /** Resolves once the bytes received so far match `pattern`, then clears them. */
   waitForBytes(pattern) {
     return new Promise((resolve) => {
       this.waiters.push({ pattern, resolve });

@@ -30,12 +30,12 @@ class RuntimeApi {
     this.queuedEvents = [];
     this.waitingPolls = [];
     this.pending = new Map();
-    this.answered = new Set();
+    this.completedRequestIds = new Set();
     this.nextPollListeners = [];
     this.connectionCount = 0;
-    // Answers to force for POSTs: called with the request, returns
-    // {statusCode, body} to send instead of the normal answer, or undefined.
-    this.overrideAnswer = () => undefined;
+    // Responses to force for POSTs: called with the request, returns
+    // {statusCode, body} to send instead of the normal response, or undefined.
+    this.overrideResponse = () => undefined;
     this.initError = new Promise((resolve) => {
       this.resolveInitError = resolve;
     });
@@ -61,7 +61,8 @@ class RuntimeApi {
     const headers = {
       'Lambda-Runtime-Aws-Request-Id': requestId,
       'Lambda-Runtime-Deadline-Ms': String(options.deadlineMs ?? Date.now() + 30_000),
-      'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:us-east-1:000000000000:function:test-function',
+      'Lambda-Runtime-Invoked-Function-Arn':
+        'arn:aws:lambda:us-east-1:000000000000:function:test-function',
       'Content-Type': 'application/json',
       ...options.headers,
     };
@@ -113,31 +114,35 @@ class RuntimeApi {
     }
     const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(record.url);
     if (record.method === 'POST' && match) {
-      this.answerInvocationPost(decodeURIComponent(match[1]), match[2], record, response);
+      this.respondToInvocationPost(decodeURIComponent(match[1]), match[2], record, response);
       return;
     }
     sendJson(response, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
   }
 
-  answerInvocationPost(requestId, kind, record, response) {
-    const forced = this.overrideAnswer(record);
+  respondToInvocationPost(requestId, kind, record, response) {
+    const forced = this.overrideResponse(record);
     if (forced) {
       sendJson(response, forced.statusCode, forced.body);
       return;
     }
-    if (this.answered.has(requestId)) {
+    if (this.completedRequestIds.has(requestId)) {
       sendJson(response, 403, {
-        errorMessage: 'State transition from RuntimeResponseSent to InvocationResponse failed for runtime.',
+        errorMessage:
+          'State transition from RuntimeResponseSent to InvocationResponse failed for runtime.',
         errorType: 'InvalidStateTransition',
       });
       return;
     }
     const resolve = this.pending.get(requestId);
     if (!resolve) {
-      sendJson(response, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+      sendJson(response, 400, {
+        errorMessage: 'Invalid request ID',
+        errorType: 'InvalidRequestID',
+      });
       return;
     }
-    this.answered.add(requestId);
+    this.completedRequestIds.add(requestId);
     sendJson(response, 202, { status: 'OK' });
     resolve({
       kind,
@@ -157,7 +162,10 @@ class RuntimeApi {
       }
       const event = this.queuedEvents.shift();
       event.sentAt = performance.now();
-      response.writeHead(200, { ...event.headers, 'Content-Length': Buffer.byteLength(event.body) });
+      response.writeHead(200, {
+        ...event.headers,
+        'Content-Length': Buffer.byteLength(event.body),
+      });
       response.end(event.body);
     }
   }
@@ -220,9 +228,21 @@ export function lambdaEnvironment({ functionDir, handler, address, overrides = {
  * With `deferred`, the child starts in deferred-init mode with an almost
  * empty environment, and sendStartRequest() hands it the real one.
  */
-export function spawnRuntime({ api, functionName, handler, env = {}, deferred = false, bootstrapPath = BOOTSTRAP_PATH }) {
+export function spawnRuntime({
+  api,
+  functionName,
+  handler,
+  env = {},
+  deferred = false,
+  bootstrapPath = BOOTSTRAP_PATH,
+}) {
   const functionDir = path.join(FUNCTIONS_DIR, functionName);
-  const environment = lambdaEnvironment({ functionDir, handler, address: api.address, overrides: env });
+  const environment = lambdaEnvironment({
+    functionDir,
+    handler,
+    address: api.address,
+    overrides: env,
+  });
   const child = spawn(process.execPath, [bootstrapPath], {
     cwd: deferred ? RUNTIME_DIR : functionDir,
     env: deferred ? { PATH: process.env.PATH, LAMBDACRAFT_DEFERRED_INIT: '1' } : environment,
