@@ -1,6 +1,13 @@
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
+
+// pino-pretty is a CommonJS module whose `module.exports` is its stream factory.
+const prettyStream = createRequire(import.meta.url)('pino-pretty') as (
+  options: Record<string, unknown>,
+) => DestinationStream;
 
 /**
  * Creates the platform's logger: human-readable lines on a terminal, JSON lines otherwise.
@@ -13,14 +20,15 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
     return pino({ level, base: undefined }, pino.destination({ fd: 2, sync: false }));
   }
 
-  return pino({
-    level,
-    base: undefined,
-    transport: {
-      target: 'pino-pretty',
-      options: { destination: 2, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' },
-    },
-  });
+  return pino(
+    { level, base: undefined },
+    prettyStream({
+      destination: 2,
+      sync: true,
+      ignore: 'pid,hostname',
+      translateTime: 'HH:MM:ss.l',
+    }),
+  );
 }
 
 /** A logger that drops everything, for tests and one-shot commands that print their own output. */

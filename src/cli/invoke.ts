@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { MAX_SYNC_REQUEST_BYTES } from '../api/lambda/invoke.js';
 import { invalidConfig } from '../errors.js';
 import { createLogger } from '../log.js';
 import { Platform } from '../platform.js';
@@ -24,8 +25,15 @@ export async function runInvoke(
     dataDir: project.dataDir,
     account: project.account,
     functions: [...project.template.functions.values()],
-    logger: createLogger({ level: 'warn' }),
+    logger: createLogger({ level: 'warn', pretty: true }),
   });
+  // Environments run in process groups of their own, which a terminal's Ctrl-C does not
+  // reach: stop them here before exiting.
+  const stop = (signal: NodeJS.Signals) => {
+    void platform.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     const result = await platform.invoker.invoke(functionName, payload, {
       qualifier: undefined,
@@ -38,6 +46,8 @@ export async function runInvoke(
     if (process.stdout.isTTY) output.result('\n');
     return result.functionError === undefined ? 0 : 1;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await platform.close();
   }
 }
@@ -73,6 +83,11 @@ function readEvent(source: string | undefined): Buffer {
     JSON.parse(text.toString('utf8'));
   } catch (error) {
     throw invalidConfig(`event in '${source}' is not valid JSON: ${(error as Error).message}`);
+  }
+  if (text.length > MAX_SYNC_REQUEST_BYTES) {
+    throw invalidConfig(
+      `event in '${source}' has ${text.length} bytes, over Lambda's limit of ${MAX_SYNC_REQUEST_BYTES} for a synchronous invocation`,
+    );
   }
   return text.length === 0 ? Buffer.from('{}') : text;
 }

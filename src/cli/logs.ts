@@ -7,7 +7,8 @@ import { StateStore, type InvocationRecord } from '../state/store.js';
 import { output } from './output.js';
 
 export interface LogsOptions {
-  dataDir: string;
+  template: string;
+  dataDir?: string;
   number: number;
   follow: boolean;
 }
@@ -20,15 +21,22 @@ export async function runLogs(
   functionName: string | undefined,
   options: LogsOptions,
 ): Promise<void> {
-  const dataDir = path.resolve(options.dataDir);
+  const dataDir = path.resolve(
+    options.dataDir ?? path.join(path.dirname(path.resolve(options.template)), '.lambdacraft'),
+  );
   if (!existsSync(path.join(dataDir, 'state.db'))) {
     throw invalidConfig(
-      `no LambdaCraft state in '${dataDir}'; run this in the project folder or pass --data-dir`,
+      `no LambdaCraft state in '${dataDir}'; run this in the project folder, or pass -t with the project's template or --data-dir`,
     );
   }
   const store = StateStore.open(dataDir, silentLogger());
   try {
     const recent = store.recentInvocations(functionName, options.number);
+    if (recent.length === 0 && !options.follow) {
+      output.error(
+        `no invocations${functionName === undefined ? '' : ` of '${functionName}'`} recorded in ${dataDir}`,
+      );
+    }
     let lastStartedAtMs = printAll(recent, functionName === undefined);
     while (options.follow) {
       await new Promise((resolve) => setTimeout(resolve, FOLLOW_INTERVAL_MS));

@@ -90,6 +90,7 @@ export class Environment {
   #initTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> = Promise.resolve();
   #killed = false;
+  #initFailing = false;
   #memoryReadAt = Number.NEGATIVE_INFINITY;
   #peakMemoryMb = 0;
 
@@ -249,6 +250,9 @@ export class Environment {
   }
 
   #failInit(failure: InitFailure): void {
+    // The first reason wins: an /init/error report, then the exit that follows it.
+    if (this.#initFailing) return;
+    this.#initFailing = true;
     clearTimeout(this.#initTimer);
     this.#state = 'dead';
     this.#killProcessGroup();
@@ -327,6 +331,8 @@ export class Environment {
     const seconds = this.#options.config.timeoutSeconds.toFixed(2);
 
     this.#state = 'dead';
+    this.#memoryReadAt = Number.NEGATIVE_INFINITY;
+    this.#maxMemoryUsedMb();
     this.#killProcessGroup();
     const notice = `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`;
     const payload = Buffer.from(
@@ -356,12 +362,14 @@ export class Environment {
     this.#state = 'dead';
     this.#api.close();
 
-    if (previous === 'initialising') {
+    // Also when the platform itself ended the process (shutdown), so nobody waits for a
+    // timeout that can no longer come.
+    if (this.#initDone !== undefined) {
       this.#failInit(this.#failure('Runtime.ExitError', undefined, exitReason(code, signal)));
       return;
     }
     const current = this.#current;
-    if (previous === 'busy' && current !== undefined && !current.settled) {
+    if (current !== undefined && !current.settled) {
       current.settled = true;
       clearTimeout(current.timer);
       const durationMs = performance.now() - current.startedAt;

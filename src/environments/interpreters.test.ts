@@ -21,7 +21,7 @@ describe('Python interpreter choice', () => {
     assert.equal(choice.interpreter.path, '/usr/bin/python3.11');
     assert.match(
       choice.warning ?? '',
-      /runtime 'python3\.13' runs on Python 3\.11\.2 at \/usr\/bin\/python3\.11/,
+      /runtime 'python3\.13' runs on Python 3\.11\.2 at \/usr\/bin\/python3\.11, since no Python 3\.13 was found/,
     );
   });
 
@@ -32,6 +32,13 @@ describe('Python interpreter choice', () => {
           { path: '/usr/bin/python3.7', version: [3, 7, 3] },
         ]),
       /no Python interpreter for runtime 'python3\.12': found \/usr\/bin\/python3\.7 \(3\.7\.3\), and the bootstrap needs Python 3\.9 or later/,
+    );
+  });
+
+  it('names a LAMBDACRAFT_PYTHON that does not run', async () => {
+    await assert.rejects(
+      findPythonInterpreters({ LAMBDACRAFT_PYTHON: '/nonexistent/python' }),
+      /LAMBDACRAFT_PYTHON='\/nonexistent\/python' is not a Python interpreter that runs/,
     );
   });
 

@@ -30,9 +30,10 @@ const OLDEST_PYTHON_MINOR = 9;
 export async function findPythonInterpreters(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PythonInterpreter[]> {
-  const candidates = env.LAMBDACRAFT_PYTHON
-    ? [env.LAMBDACRAFT_PYTHON]
-    : candidatePaths((env.PATH ?? '').split(path.delimiter));
+  const override = env.LAMBDACRAFT_PYTHON;
+  const candidates = override
+    ? [override]
+    : [...candidatePaths((env.PATH ?? '').split(path.delimiter)), ...pyenvVersions(env)];
 
   const seen = new Set<string>();
   const found: PythonInterpreter[] = [];
@@ -44,11 +45,34 @@ export async function findPythonInterpreters(
     const version = await pythonVersion(real);
     if (version !== undefined) found.push({ path: real, version });
   }
+  if (override && found.length === 0) {
+    throw new LambdaCraftError(
+      'RuntimeNotAvailable',
+      `LAMBDACRAFT_PYTHON='${override}' is not a Python interpreter that runs; set it to the path of a python3 binary (3.9 or later) or unset it`,
+      { status: 500, userFault: true },
+    );
+  }
   return found;
 }
 
-function candidatePaths(pathDirs: string[]): string[] {
-  const dirs = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].filter((dir) => dir !== '');
+/** The interpreters pyenv installed, whose shims on PATH are skipped. */
+function pyenvVersions(env: NodeJS.ProcessEnv): string[] {
+  const root = env.PYENV_ROOT ?? (env.HOME ? path.join(env.HOME, '.pyenv') : undefined);
+  if (root === undefined) return [];
+  let versions: string[];
+  try {
+    versions = readdirSync(path.join(root, 'versions'));
+  } catch {
+    return [];
+  }
+  return versions.flatMap((version) =>
+    candidatePaths([path.join(root, 'versions', version, 'bin')], false),
+  );
+}
+
+function candidatePaths(pathDirs: string[], withSystemDirs = true): string[] {
+  const system = withSystemDirs ? ['/usr/local/bin', '/usr/bin', '/bin'] : [];
+  const dirs = [...pathDirs, ...system].filter((dir) => dir !== '');
   const result: string[] = [];
   for (const dir of dirs) {
     let names: string[];
@@ -130,6 +154,6 @@ export function choosePythonInterpreter(
 
   return {
     interpreter: newest,
-    warning: `runtime '${runtime.id}' runs on Python ${newest.version.join('.')} at ${newest.path}, the newest interpreter installed; code that needs Python 3.${wantedMinor} features may fail`,
+    warning: `runtime '${runtime.id}' runs on Python ${newest.version.join('.')} at ${newest.path}, since no Python 3.${wantedMinor} was found; code that needs Python 3.${wantedMinor} features may fail`,
   };
 }

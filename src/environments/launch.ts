@@ -63,7 +63,13 @@ export class RuntimeLauncher implements Launcher {
 
   async #pythonCommand(runtime: RuntimeId): Promise<LaunchCommand> {
     this.#pythonInterpreters ??= findPythonInterpreters();
-    const choice = choosePythonInterpreter(runtime, await this.#pythonInterpreters);
+    let choice;
+    try {
+      choice = choosePythonInterpreter(runtime, await this.#pythonInterpreters);
+    } catch (error) {
+      // Reaches the caller as the invocation's init error, with the reason and the fix.
+      throw new LaunchError('LambdaCraft.RuntimeNotAvailable', (error as Error).message);
+    }
     if (choice.warning !== undefined) this.#warnOnce(runtime.id, choice.warning);
 
     const runtimeDir = path.join(PACKAGE_ROOT, 'runtimes', 'python');
