@@ -9,6 +9,7 @@ export default tseslint.config(
       'runtimes/',
       'examples/',
       'test/functions/',
+      'test/projects/',
       'bench/project/',
       '**/.lambdacraft/',
     ],

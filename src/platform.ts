@@ -8,9 +8,12 @@ import { ProcessStarter } from './environments/process-starter.js';
 import type { AccountContext } from './functions/arn.js';
 import type { FunctionConfig } from './functions/function-config.js';
 import { FunctionRegistry } from './functions/registry.js';
+import { RouteTable } from './gateway/routes.js';
+import { HttpGateway } from './gateway/server.js';
 import { Invoker } from './invoke/invoker.js';
 import { silentLogger, type Logger } from './log.js';
 import { StateStore } from './state/store.js';
+import type { HttpEvents } from './template/http-events.js';
 
 export const DEFAULT_ACCOUNT: AccountContext = { accountId: '000000000000', region: 'us-east-1' };
 
@@ -37,6 +40,7 @@ export class Platform {
   readonly invoker: Invoker;
   readonly logger: Logger;
   #endpoint: AwsEndpoint | undefined;
+  #gateway: HttpGateway | undefined;
 
   /** Builds the platform once it knows what this machine allows (a private /tmp needs root). */
   static async start(options: PlatformOptions): Promise<Platform> {
@@ -95,9 +99,27 @@ export class Platform {
     return url;
   }
 
-  /** Stops every environment, closes the endpoint and writes what the store still holds. */
+  /** Starts the HTTP gateway for a template's APIs and function URLs; returns its URL. */
+  async listenGateway(
+    http: HttpEvents,
+    port: number,
+    host: string,
+  ): Promise<{ url: string; routes: RouteTable }> {
+    const routes = new RouteTable(http.apis, http.routes);
+    this.#gateway = new HttpGateway({
+      routes,
+      functionUrls: http.functionUrls,
+      invoker: this.invoker,
+      account: this.account,
+      logger: this.logger,
+    });
+    const address = await this.#gateway.listen(port, host);
+    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, routes };
+  }
+
+  /** Stops every environment, closes the front doors and writes what the store still holds. */
   async close(): Promise<void> {
-    await Promise.all([this.#endpoint?.close(), this.environments.close()]);
+    await Promise.all([this.#endpoint?.close(), this.#gateway?.close(), this.environments.close()]);
     this.store.close();
   }
 }

@@ -9,6 +9,7 @@ import { validateFunctionConfig, type FunctionSpec } from '../src/functions/func
 import { Platform } from '../src/platform.js';
 
 export const FUNCTIONS_DIR = path.join(PACKAGE_ROOT, 'test', 'functions');
+export const PROJECTS_DIR = path.join(PACKAGE_ROOT, 'test', 'projects');
 
 /** Keeps every AWS SDK in tests off metadata addresses and real accounts. */
 export function isolateAwsEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { Command, InvalidArgumentError } from 'commander';
+
+import { PACKAGE_ROOT } from '../environments/launch.js';
 
 import { LambdaCraftError, errorMessage } from '../errors.js';
 import { runInvoke } from './invoke.js';
@@ -8,11 +13,18 @@ import { output } from './output.js';
 import { runUp } from './up.js';
 
 function port(value: string): number {
-  const parsed = Number(value);
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
     throw new InvalidArgumentError(`port '${value}' is not a whole number between 0 and 65535`);
   }
   return parsed;
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }
 
 function count(value: string): number {
@@ -37,6 +49,7 @@ function collectOverride(value: string, previous: Record<string, string>): Recor
 
 const program = new Command('lambdacraft')
   .description('Run AWS Lambda functions from a SAM project on this machine')
+  .version(packageVersion())
   .showHelpAfterError();
 
 program
@@ -72,9 +85,15 @@ program
 program
   .command('up')
   .description('Start the platform for the SAM project in DIR and serve it until Ctrl-C')
-  .argument('[dir]', 'project folder holding template.yaml', '.')
+  .argument('[dir]', 'project folder holding template.yaml, or the template file itself', '.')
   .option('-t, --template <file>', 'SAM template to read, relative to DIR', 'template.yaml')
   .option('-p, --port <port>', 'TCP port of the AWS endpoint (Lambda API)', port, 4566)
+  .option(
+    '--http-port <port>',
+    'TCP port of the HTTP gateway (API Gateway, function URLs)',
+    port,
+    3000,
+  )
   .option('--host <address>', 'address the endpoints listen on', '127.0.0.1')
   .option('--data-dir <dir>', 'folder for state and temporary files (default: DIR/.lambdacraft)')
   .option('--region <name>', 'AWS region the platform presents', 'us-east-1')
@@ -93,12 +112,22 @@ program
   .command('logs')
   .description('Print the logs of recent invocations kept in the state store')
   .argument('[function]', 'function name (default: every function)')
-  .option('--data-dir <dir>', 'data folder of the project', '.lambdacraft')
+  .option('-t, --template <file>', 'SAM template of the project', 'template.yaml')
+  .option(
+    '--data-dir <dir>',
+    'data folder of the project (default: .lambdacraft beside the template)',
+  )
   .option('-n, --number <count>', 'how many of the latest invocations to print', count, 10)
   .option('-f, --follow', 'keep printing invocations as they end, until Ctrl-C', false)
   .action(async (functionName: string | undefined, options: Parameters<typeof runLogs>[1]) => {
     await runLogs(functionName, options);
   });
+
+// A reader such as `head` may close standard output early; that ends the output, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+import { invalidConfig } from '../errors.js';
+
+import { FUNCTION_URL_PREFIX } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { Platform } from '../platform.js';
 import { output } from './output.js';
@@ -7,12 +11,34 @@ import { openProject, type ProjectOptions } from './project.js';
 
 export interface UpOptions extends ProjectOptions {
   port: number;
+  httpPort: number;
   host: string;
+}
+
+/** `up DIR` takes a project folder; a path to the template file itself works too. */
+function templatePath(dir: string, template: string): string {
+  const resolved = path.resolve(dir);
+  return existsSync(resolved) && statSync(resolved).isFile()
+    ? resolved
+    : path.join(resolved, template);
+}
+
+async function listening<T>(started: Promise<T>, port: number, option: string): Promise<T> {
+  try {
+    return await started;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw invalidConfig(
+        `port ${port} is already in use; stop the program using it or pass ${option} with another port`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** Starts the platform for a project and serves until SIGINT or SIGTERM. */
 export async function runUp(dir: string, options: UpOptions): Promise<void> {
-  const project = openProject(path.resolve(dir, options.template), options);
+  const project = openProject(templatePath(dir, options.template), options);
   const logger = createLogger();
   const platform = await Platform.start({
     dataDir: project.dataDir,
@@ -21,10 +47,40 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     invalidFunctions: project.template.invalid,
     logger,
   });
-  const endpoint = await platform.listen(options.port, options.host);
+  const { http } = project.template;
+  let endpoint: string;
+  let gateway: Awaited<ReturnType<Platform['listenGateway']>>;
+  try {
+    endpoint = await listening(platform.listen(options.port, options.host), options.port, '--port');
+    gateway = await listening(
+      platform.listenGateway(http, options.httpPort, options.host),
+      options.httpPort,
+      '--http-port',
+    );
+  } catch (error) {
+    await platform.close();
+    throw error;
+  }
 
   output.line(`LambdaCraft is running the project in ${path.dirname(project.template.file)}`);
   output.line(`  AWS endpoint (Lambda API): ${endpoint}`);
+  output.line(`  HTTP gateway: ${gateway.url}`);
+  for (const route of gateway.routes.routes) {
+    const target =
+      route.path === '$default' ? `${gateway.url}/* ($default)` : `${gateway.url}${route.path}`;
+    output.line(`    ${route.method} ${target} -> ${route.functionName}`);
+  }
+  for (const url of http.functionUrls) {
+    output.line(
+      `    function URL ${gateway.url}${FUNCTION_URL_PREFIX}${url.functionName}/ -> ${url.functionName}`,
+    );
+  }
+  for (const problem of [...http.errors, ...gateway.routes.conflicts]) {
+    output.line(`    NOT SERVED: ${problem}`);
+  }
+  for (const item of [...http.notRun, ...project.template.notRunResources]) {
+    output.line(`  not run yet: ${item}`);
+  }
   output.line(`  data folder: ${project.dataDir}`);
   output.line('  functions:');
   for (const [functionName, config] of project.template.functions) {

@@ -5,6 +5,12 @@ export interface IntrinsicContext {
   account: AccountContext;
   stackName: string;
   parameters: Record<string, string>;
+  /**
+   * Logical ids of the template's resources. `Ref` to one resolves to the logical id, which
+   * is what the platform keys APIs and buckets by. NOTE: on AWS it resolves to a physical
+   * id (a generated API id, a bucket name) that differs by resource type.
+   */
+  resources?: ReadonlySet<string>;
   /** Where in the template the value sits, for error messages. */
   location: string;
 }
@@ -81,10 +87,13 @@ function pseudoParameter(name: string, context: IntrinsicContext): string | unde
 }
 
 function resolveRef(name: string, context: IntrinsicContext): string {
-  const value = context.parameters[name] ?? pseudoParameter(name, context);
+  const value =
+    context.parameters[name] ??
+    pseudoParameter(name, context) ??
+    (context.resources?.has(name) ? name : undefined);
   if (value === undefined) {
     throw invalidConfig(
-      `${context.location}: Ref '${name}' names no parameter; declare it under Parameters or pass --parameter-overrides ${name}=VALUE`,
+      `${context.location}: Ref '${name}' names no parameter or resource; declare it under Parameters or Resources, or pass --parameter-overrides ${name}=VALUE`,
     );
   }
   return value;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,6 +12,7 @@ function writeTemplate(text: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-template-'));
   const file = path.join(dir, 'template.yaml');
   writeFileSync(file, text);
+  mkdirSync(path.join(dir, 'src'));
   return file;
 }
 
@@ -90,6 +91,16 @@ Resources:
     ['MemorySize', '20000', /memory size 20000 MB/],
     ['Runtime', 'python2.7', /runtime 'python2.7' is deprecated/],
     ['Runtime', 'cobol1.0', /unknown runtime 'cobol1.0'; use one of python3.9, /],
+    [
+      'Timeout',
+      'soon',
+      /^resource 'Fn': Timeout "soon" is not a number; set Timeout to a whole number$/,
+    ],
+    [
+      'CodeUri',
+      'nowhere/',
+      /CodeUri 'nowhere\/' is not a folder \(.*nowhere does not exist\); set CodeUri to the folder holding the handler/,
+    ],
   ] as const) {
     it(`rejects ${property} ${value}`, () => {
       const file = writeTemplate(`

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { invalidConfig } from '../errors.js';
 import type { AccountContext } from '../functions/arn.js';
 import { validateFunctionConfig, type FunctionConfig } from '../functions/function-config.js';
+import { readHttpEvents, type HttpEvents } from './http-events.js';
 import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js';
 import { parseTemplateText } from './yaml.js';
 
@@ -12,6 +13,9 @@ export interface LoadedTemplate {
   functions: Map<string, FunctionConfig>;
   /** Functions whose definition is invalid, by logical id, with the reason and the fix. */
   invalid: Map<string, string>;
+  http: HttpEvents;
+  /** Resources of types the platform does not run yet, as `UploadsBucket (AWS::S3::Bucket)`. */
+  notRunResources: string[];
   /** Logical ids of the functions, keyed by function name. */
   logicalIds: Map<string, string>;
 }
@@ -23,6 +27,12 @@ export interface LoadOptions {
 }
 
 type Json = Record<string, unknown>;
+
+const RUN_RESOURCE_TYPES = new Set([
+  'AWS::Serverless::Function',
+  'AWS::Serverless::Api',
+  'AWS::Serverless::HttpApi',
+]);
 
 /** Loads the `AWS::Serverless::Function` resources of a SAM template, Globals applied. */
 export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate {
@@ -62,7 +72,18 @@ export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate
     functions.set(config.functionName, config);
     logicalIds.set(config.functionName, logicalId);
   }
-  return { file: path.resolve(file), functions, logicalIds, invalid };
+  const resources = asObject(template.Resources);
+  const functionNames = new Map([...logicalIds].map(([name, logicalId]) => [logicalId, name]));
+  const http = readHttpEvents(resources, functionNames, asObject(template.Globals), {
+    ...context,
+    resources: new Set(Object.keys(resources)),
+    location: 'template',
+  });
+  const notRunResources = Object.entries(resources)
+    .map(([logicalId, resource]) => [logicalId, String(asObject(resource).Type)])
+    .filter(([, type]) => !RUN_RESOURCE_TYPES.has(type ?? ''))
+    .map(([logicalId, type]) => `${logicalId} (${type})`);
+  return { file: path.resolve(file), functions, logicalIds, invalid, http, notRunResources };
 }
 
 function readTemplate(file: string): Json {
@@ -145,16 +166,18 @@ function functionFromProperties(
       functionName: typeof props.FunctionName === 'string' ? props.FunctionName : logicalId,
       runtime: props.Runtime,
       handler: typeof props.Handler === 'string' ? props.Handler : undefined,
-      codePath: path.resolve(directory, codeUri),
-      memorySizeMb: optionalNumber(props.MemorySize),
-      timeoutSeconds: optionalNumber(props.Timeout),
+      codePath: codeFolder(codeUri, directory),
+      memorySizeMb: optionalNumber(props.MemorySize, 'MemorySize'),
+      timeoutSeconds: optionalNumber(props.Timeout, 'Timeout'),
       environment: Object.fromEntries(
         Object.entries(variables).map(([name, value]) => [name, String(value)]),
       ),
       architecture: Array.isArray(props.Architectures) ? String(props.Architectures[0]) : undefined,
     });
   } catch (error) {
-    throw invalidConfig(`resource '${logicalId}': ${(error as Error).message}`);
+    // Validation names the function; the resource name says the same here.
+    const message = (error as Error).message.replace(/^function '[^']*': /, '');
+    throw invalidConfig(`resource '${logicalId}': ${message}`);
   }
 }
 
@@ -185,9 +208,25 @@ function resolveFunctionProperties(properties: Json, context: IntrinsicContext):
   return resolved;
 }
 
-function optionalNumber(value: unknown): number | undefined {
+function optionalNumber(value: unknown, property: string): number | undefined {
   if (value === undefined) return undefined;
-  return typeof value === 'number' ? value : Number(value);
+  const parsed = typeof value === 'number' ? value : Number(value);
+  if (typeof value === 'boolean' || value === '' || Number.isNaN(parsed)) {
+    throw invalidConfig(
+      `${property} ${JSON.stringify(value)} is not a number; set ${property} to a whole number`,
+    );
+  }
+  return parsed;
+}
+
+function codeFolder(codeUri: string, directory: string): string {
+  const folder = path.resolve(directory, codeUri);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw invalidConfig(
+      `CodeUri '${codeUri}' is not a folder (${folder} ${existsSync(folder) ? 'is a file' : 'does not exist'}); set CodeUri to the folder holding the handler, relative to the template`,
+    );
+  }
+  return folder;
 }
 
 function asObject(value: unknown): Json {

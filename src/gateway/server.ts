@@ -1,0 +1,358 @@
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { readBody } from '../api/read-body.js';
+import type { AccountContext } from '../functions/arn.js';
+import type { Invoker } from '../invoke/invoker.js';
+import type { Logger } from '../log.js';
+import type { ApiDefinition, CorsRule, FunctionUrlDefinition } from '../template/http-events.js';
+import {
+  buildFunctionUrlEvent,
+  buildHttpApiEvent,
+  buildHttpApiV1Event,
+  buildRestEvent,
+} from './events/index.js';
+import type { ApiContext, GatewayRequest, RouteMatch } from './events/index.js';
+import {
+  functionErrorResponse,
+  mapFunctionUrlResponse,
+  mapHttpApiResponse,
+  mapHttpApiV1Response,
+  mapRestResponse,
+  timeoutResponse,
+  type GatewayKind,
+  type GatewayResponse,
+} from './responses/index.js';
+import type { RouteMatchResult, RouteTable } from './routes.js';
+
+/** API Gateway's limit on a request body. */
+export const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
+/** Function URLs are served under this path prefix, followed by the function name. */
+export const FUNCTION_URL_PREFIX = '/lambda-url/';
+
+export interface HttpGatewayOptions {
+  routes: RouteTable;
+  functionUrls: FunctionUrlDefinition[];
+  invoker: Invoker;
+  account: AccountContext;
+  logger: Logger;
+}
+
+type Target =
+  | { kind: 'route'; match: RouteMatchResult; path: string }
+  | { kind: 'url'; url: FunctionUrlDefinition; path: string };
+
+/**
+ * The HTTP gateway: API Gateway REST and HTTP APIs and function URLs on one port. It turns
+ * each request into the event of its API's payload format, invokes the function through
+ * the invoker, and turns the result into the HTTP response API Gateway would send.
+ */
+export class HttpGateway {
+  readonly #server: http.Server;
+  readonly #options: HttpGatewayOptions;
+  readonly #urls: Map<string, FunctionUrlDefinition>;
+
+  constructor(options: HttpGatewayOptions) {
+    this.#options = options;
+    this.#urls = new Map(options.functionUrls.map((url) => [url.functionName, url]));
+    this.#server = http.createServer({ noDelay: true }, (req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        this.#options.logger.error({ err: error, url: req.url }, 'gateway request failed');
+        if (!res.headersSent)
+          send(res, { statusCode: 500, headers: jsonType(), body: internalError('rest') });
+        else res.destroy();
+      });
+    });
+    this.#server.requestTimeout = 0;
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeIdleConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
+    const rawQueryString = queryStart === -1 ? '' : url.slice(queryStart + 1);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const target = this.#findTarget(method, rawPath);
+
+    const preflight = this.#preflight(req, method, rawPath, target);
+    if (preflight !== undefined) {
+      req.resume();
+      send(res, preflight);
+      return;
+    }
+    if (target === undefined) {
+      req.resume();
+      send(res, this.#routes.hasRestApi ? missingToken() : notFound());
+      return;
+    }
+
+    const body = await readBody(req, MAX_GATEWAY_BODY_BYTES);
+    if (body === undefined) {
+      send(res, {
+        statusCode: 413,
+        headers: jsonType(),
+        body: Buffer.from('{"message":"Request Entity Too Large"}'),
+      });
+      return;
+    }
+    const request: GatewayRequest = {
+      method,
+      rawPath: target.path,
+      rawQueryString,
+      headers: pairs(req.rawHeaders),
+      body,
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      protocol: `HTTP/${req.httpVersion}`,
+      receivedAtMs: Date.now(),
+      requestId: randomUUID(),
+    };
+    const response = await this.#invoke(target, request, req.headers.host ?? 'localhost');
+    const origin = req.headers.origin;
+    const cors = target.kind === 'route' ? target.match.api.cors : target.url.cors;
+    if (cors !== undefined && origin !== undefined)
+      response.headers.push(...corsHeaders(cors, origin, false));
+    send(res, response);
+  }
+
+  get #routes(): RouteTable {
+    return this.#options.routes;
+  }
+
+  #findTarget(method: string, rawPath: string): Target | undefined {
+    if (rawPath.startsWith(FUNCTION_URL_PREFIX)) {
+      const rest = rawPath.slice(FUNCTION_URL_PREFIX.length);
+      const slash = rest.indexOf('/');
+      const name = slash === -1 ? rest : rest.slice(0, slash);
+      const url = this.#urls.get(name);
+      if (url !== undefined)
+        return { kind: 'url', url, path: slash === -1 ? '/' : rest.slice(slash) };
+    }
+    const match = this.#routes.match(method, rawPath);
+    return match && { kind: 'route', match, path: rawPath };
+  }
+
+  /** Answers a CORS preflight for an API or function URL that has CORS settings. */
+  #preflight(
+    req: http.IncomingMessage,
+    method: string,
+    rawPath: string,
+    target: Target | undefined,
+  ): GatewayResponse | undefined {
+    const origin = req.headers.origin;
+    const requested = req.headers['access-control-request-method'];
+    if (method !== 'OPTIONS' || origin === undefined || requested === undefined) return undefined;
+
+    const forMethod =
+      target?.kind === 'url' ? target : this.#findTarget(String(requested).toUpperCase(), rawPath);
+    const cors = forMethod?.kind === 'url' ? forMethod.url.cors : forMethod?.match.api.cors;
+    if (cors === undefined) return undefined;
+    return { statusCode: 204, headers: corsHeaders(cors, origin, true), body: Buffer.alloc(0) };
+  }
+
+  async #invoke(target: Target, request: GatewayRequest, host: string): Promise<GatewayResponse> {
+    const { account, invoker } = this.#options;
+    let event: unknown;
+    let functionName: string;
+    let kind: GatewayKind;
+    if (target.kind === 'url') {
+      functionName = target.url.functionName;
+      kind = 'url';
+      event = buildFunctionUrlEvent(request, {
+        urlId: stableId(`url:${functionName}`, 32),
+        accountId: account.accountId,
+        region: account.region,
+        // NOTE: AWS_IAM URLs are served without checking the request's signature.
+        authType: 'NONE',
+      });
+    } else {
+      functionName = target.match.definition.functionName;
+      kind = target.match.api.kind;
+      event = this.#routeEvent(target.match, request, host);
+    }
+
+    const invocation = invoker.invoke(functionName, Buffer.from(JSON.stringify(event)), {
+      qualifier: undefined,
+      tailLog: false,
+      clientContext: undefined,
+      source: kind === 'url' ? 'function-url' : 'api-gateway',
+    });
+    let result;
+    try {
+      result = await withIntegrationTimeout(invocation, kind);
+    } catch (error) {
+      this.#options.logger.warn(
+        { err: error, functionName },
+        'gateway could not invoke the function',
+      );
+      return functionErrorResponse(kind);
+    }
+    if (result === 'integration-timeout') return timeoutResponse(kind);
+
+    const functionError = result.functionError !== undefined;
+    if (target.kind === 'url') return mapFunctionUrlResponse(result.payload, functionError);
+    const { api, definition } = target.match;
+    if (api.kind === 'rest') {
+      const accept = request.headers.find(([name]) => name.toLowerCase() === 'accept')?.[1];
+      return mapRestResponse(result.payload, functionError, {
+        binaryMediaTypes: api.binaryMediaTypes,
+        accept,
+      });
+    }
+    return definition.payloadFormatVersion === '1.0'
+      ? mapHttpApiV1Response(result.payload, functionError)
+      : mapHttpApiResponse(result.payload, functionError);
+  }
+
+  #routeEvent(match: RouteMatchResult, request: GatewayRequest, host: string): unknown {
+    const { definition, api } = match;
+    const context: ApiContext = apiContext(api, this.#options.account, host);
+    const route: RouteMatch = {
+      resourcePath: definition.path,
+      routeKey:
+        definition.path === '$default' ? '$default' : `${definition.method} ${definition.path}`,
+      pathParameters: match.pathParameters,
+      path: request.rawPath,
+    };
+    if (api.kind === 'rest') return buildRestEvent(request, context, route);
+    if (definition.payloadFormatVersion === '1.0')
+      return buildHttpApiV1Event(request, context, route);
+    return buildHttpApiEvent(request, context, route);
+  }
+}
+
+/**
+ * API Gateway stops waiting for its integration after 29 seconds on REST APIs and 30 on
+ * HTTP APIs; the function goes on running, as it does on AWS. Function URLs wait for the
+ * function's own timeout.
+ */
+const INTEGRATION_TIMEOUT_MS: Record<GatewayKind, number | undefined> = {
+  rest: 29_000,
+  http: 30_000,
+  url: undefined,
+};
+
+async function withIntegrationTimeout<T>(
+  invocation: Promise<T>,
+  kind: GatewayKind,
+): Promise<T | 'integration-timeout'> {
+  const limitMs = INTEGRATION_TIMEOUT_MS[kind];
+  if (limitMs === undefined) return invocation;
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'integration-timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('integration-timeout'), limitMs);
+  });
+  try {
+    return await Promise.race([invocation, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function apiContext(api: ApiDefinition, account: AccountContext, host: string): ApiContext {
+  return {
+    apiId: stableId(`api:${api.logicalId}`, 10),
+    stage: api.stage,
+    accountId: account.accountId,
+    region: account.region,
+    domainName: host,
+    stageVariables: null,
+    binaryMediaTypes: api.binaryMediaTypes,
+  };
+}
+
+/** A lowercase alphanumeric id derived from a name, so it stays the same across restarts. */
+export function stableId(name: string, length: number): string {
+  const digest = createHash('sha256').update(name).digest();
+  let id = '';
+  for (const byte of digest) {
+    id += 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36];
+    if (id.length === length) break;
+  }
+  return id;
+}
+
+function corsHeaders(cors: CorsRule, origin: string, preflight: boolean): [string, string][] {
+  const allowed = cors.allowOrigins.includes('*') || cors.allowOrigins.includes(origin);
+  if (!allowed) return [];
+  const headers: [string, string][] = [
+    [
+      'Access-Control-Allow-Origin',
+      cors.allowOrigins.includes('*') && !cors.allowCredentials ? '*' : origin,
+    ],
+  ];
+  if (cors.allowCredentials) headers.push(['Access-Control-Allow-Credentials', 'true']);
+  if (cors.exposeHeaders.length > 0 && !preflight) {
+    headers.push(['Access-Control-Expose-Headers', cors.exposeHeaders.join(',')]);
+  }
+  if (preflight) {
+    headers.push(['Access-Control-Allow-Methods', cors.allowMethods.join(',') || '*']);
+    headers.push(['Access-Control-Allow-Headers', cors.allowHeaders.join(',') || '*']);
+    if (cors.maxAgeSeconds !== undefined)
+      headers.push(['Access-Control-Max-Age', String(cors.maxAgeSeconds)]);
+  }
+  return headers;
+}
+
+function pairs(rawHeaders: string[]): [string, string][] {
+  const result: [string, string][] = [];
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    result.push([rawHeaders[index] ?? '', rawHeaders[index + 1] ?? '']);
+  }
+  return result;
+}
+
+function send(res: http.ServerResponse, response: GatewayResponse): void {
+  const headers: string[] = [];
+  for (const [name, value] of response.headers) {
+    // The body's real length replaces whatever framing the function's headers claimed.
+    const lower = name.toLowerCase();
+    if (lower !== 'content-length' && lower !== 'transfer-encoding') headers.push(name, value);
+  }
+  headers.push('Content-Length', String(response.body.length));
+  res.writeHead(response.statusCode, headers);
+  res.end(response.body);
+}
+
+function jsonType(): [string, string][] {
+  return [['Content-Type', 'application/json']];
+}
+
+function internalError(kind: 'rest' | 'http' | 'url'): Buffer {
+  return Buffer.from(
+    kind === 'rest'
+      ? '{"message": "Internal server error"}'
+      : '{"message":"Internal Server Error"}',
+  );
+}
+
+/** What a REST API answers for a path or method it has no route for. */
+function missingToken(): GatewayResponse {
+  return {
+    statusCode: 403,
+    headers: [...jsonType(), ['x-amzn-ErrorType', 'MissingAuthenticationTokenException']],
+    body: Buffer.from('{"message":"Missing Authentication Token"}'),
+  };
+}
+
+/** What an HTTP API answers for a route it does not have. */
+function notFound(): GatewayResponse {
+  return { statusCode: 404, headers: jsonType(), body: Buffer.from('{"message":"Not Found"}') };
+}
