@@ -117,6 +117,51 @@ export class Platform {
     return { url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, routes };
   }
 
+  /**
+   * Applies a reloaded template. Functions whose configuration changed, and removed ones,
+   * retire their environments; unchanged functions keep theirs, warm and with their globals.
+   * Returns one line per change.
+   */
+  applyTemplate(
+    functions: FunctionConfig[],
+    invalid: Map<string, string>,
+    http: HttpEvents,
+  ): string[] {
+    const changes: string[] = [];
+    const next = new Map(functions.map((config) => [config.functionName, config]));
+    for (const old of this.registry.list()) {
+      if (!next.has(old.functionName)) {
+        this.registry.delete(old.functionName);
+        this.environments.retire(old.functionName, old.version);
+        changes.push(`${old.functionName} removed`);
+      }
+    }
+    for (const config of functions) {
+      const old = this.registry.find(config.functionName);
+      if (old !== undefined && JSON.stringify(old) === JSON.stringify(config)) continue;
+      this.registry.put(config);
+      if (old !== undefined) this.environments.retire(old.functionName, old.version);
+      changes.push(
+        `${config.functionName} ${old === undefined ? 'added' : 'configuration changed'}`,
+      );
+    }
+    for (const [name, reason] of invalid) {
+      this.registry.putInvalid(name, reason);
+      changes.push(`${name} not started: ${reason}`);
+    }
+    if (this.#gateway !== undefined) {
+      const routes = new RouteTable(http.apis, http.routes);
+      this.#gateway.update(routes, http.functionUrls);
+    }
+    return changes;
+  }
+
+  /** Retires a function's environments after its code changed on disk. */
+  retireFunction(functionName: string): void {
+    const config = this.registry.find(functionName);
+    if (config !== undefined) this.environments.retire(config.functionName, config.version);
+  }
+
   /** Stops every environment, closes the front doors and writes what the store still holds. */
   async close(): Promise<void> {
     await Promise.all([this.#endpoint?.close(), this.#gateway?.close(), this.environments.close()]);

@@ -7,7 +7,8 @@ import { FUNCTION_URL_PREFIX } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { Platform } from '../platform.js';
 import { output } from './output.js';
-import { openProject, type ProjectOptions } from './project.js';
+import { openProject, type Project, type ProjectOptions } from './project.js';
+import { ProjectWatcher, type WatchTargets } from './watch.js';
 
 export interface UpOptions extends ProjectOptions {
   port: number;
@@ -91,8 +92,11 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   output.line(
     `Invoke one: aws lambda invoke --endpoint-url ${endpoint} --function-name NAME out.json`,
   );
-  output.line('Press Ctrl-C to stop.');
+  output.line(
+    'Press Ctrl-C to stop. Edits to the template or to handler code apply on the next invocation.',
+  );
 
+  const watcher = watchProject(project, platform, options);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'stopping');
@@ -101,6 +105,49 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  watcher.close();
   await platform.close();
   logger.info('stopped; every environment has exited');
+}
+
+function watchTargets(project: Project): WatchTargets {
+  const codeFolders = new Map(
+    [...project.template.functions.values()].map((config) => [
+      config.functionName,
+      config.codePath,
+    ]),
+  );
+  return { templateFile: project.template.file, codeFolders, dataDir: project.dataDir };
+}
+
+/** Hot reload: a changed template is loaded again; changed code retires its environments. */
+function watchProject(project: Project, platform: Platform, options: UpOptions): ProjectWatcher {
+  const watcher = new ProjectWatcher(watchTargets(project), (changes) => {
+    if (changes.template) {
+      let reloaded: Project;
+      try {
+        reloaded = openProject(project.template.file, options);
+      } catch (error) {
+        output.line(
+          `reload failed, the previous template stays in use: ${(error as Error).message}`,
+        );
+        return;
+      }
+      const { template } = reloaded;
+      const lines = platform.applyTemplate(
+        [...template.functions.values()],
+        template.invalid,
+        template.http,
+      );
+      watcher.update(watchTargets(reloaded));
+      output.line(
+        `reloaded ${path.basename(template.file)}: ${lines.join('; ') || 'no function changed'}`,
+      );
+    }
+    for (const functionName of changes.functions) {
+      platform.retireFunction(functionName);
+      output.line(`reloaded ${functionName}: code changed`);
+    }
+  });
+  return watcher;
 }

@@ -35,12 +35,15 @@ export class EnvironmentManager {
     return pool;
   }
 
-  /** Stops the environments of a function version, for example after its code changed. */
-  async retire(config: FunctionConfig): Promise<void> {
-    const key = `${config.functionName}:${config.version}`;
+  /**
+   * Retires the environments of a function version after its code or configuration changed:
+   * the next invocation starts a new environment; running invocations finish on the old one.
+   */
+  retire(functionName: string, version: string): void {
+    const key = `${functionName}:${version}`;
     const pool = this.#pools.get(key);
     this.#pools.delete(key);
-    await pool?.close();
+    pool?.retire();
   }
 
   /** Starts a spare runtime for each function's runtime, ahead of the first cold start. */

@@ -48,6 +48,7 @@ export class EnvironmentPool {
   #starting = 0;
   #busy = 0;
   #closed = false;
+  #retiring = false;
   #averageDurationMs: number | undefined;
   #averageStartMs = INITIAL_START_ESTIMATE_MS;
   #checkTimer: NodeJS.Timeout | undefined;
@@ -85,6 +86,15 @@ export class EnvironmentPool {
     if (index !== -1) this.#idle.splice(index, 1);
     this.#all.delete(environment);
     void environment.destroy();
+  }
+
+  /**
+   * Stops the pool after a code or configuration change: idle environments stop now, busy
+   * ones when their invocation ends (after serving requests already waiting here).
+   */
+  retire(): void {
+    this.#retiring = true;
+    for (const environment of this.#idle.splice(0)) this.#discard(environment);
   }
 
   async close(): Promise<void> {
@@ -186,6 +196,8 @@ export class EnvironmentPool {
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.resolve({ ok: true, environment });
+    } else if (this.#retiring) {
+      this.#discard(environment);
     } else {
       this.#idle.push(environment);
     }

@@ -8,6 +8,7 @@ export class FunctionRegistry {
 
   /** Records a function the platform could not accept, so that calls to it can say why. */
   putInvalid(functionName: string, reason: string): void {
+    this.#functions.delete(functionName);
     this.#invalid.set(functionName, reason);
   }
 
@@ -17,6 +18,7 @@ export class FunctionRegistry {
 
   put(config: FunctionConfig): void {
     this.#functions.set(config.functionName, config);
+    this.#invalid.delete(config.functionName);
   }
 
   find(functionName: string): FunctionConfig | undefined {
@@ -29,6 +31,7 @@ export class FunctionRegistry {
 
   delete(functionName: string): void {
     this.#functions.delete(functionName);
+    this.#invalid.delete(functionName);
   }
 }
 

@@ -51,7 +51,7 @@ type Target =
 export class HttpGateway {
   readonly #server: http.Server;
   readonly #options: HttpGatewayOptions;
-  readonly #urls: Map<string, FunctionUrlDefinition>;
+  #urls: Map<string, FunctionUrlDefinition>;
 
   constructor(options: HttpGatewayOptions) {
     this.#options = options;
@@ -76,6 +76,12 @@ export class HttpGateway {
       });
     });
     return this.#server.address() as AddressInfo;
+  }
+
+  /** Replaces the routes and function URLs, after the template changed. */
+  update(routes: RouteTable, functionUrls: FunctionUrlDefinition[]): void {
+    this.#options.routes = routes;
+    this.#urls = new Map(functionUrls.map((url) => [url.functionName, url]));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+
+import { PACKAGE_ROOT } from '../src/environments/launch.js';
+import { isolateAwsEnvironment } from './helpers.js';
+
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+const TEMPLATE = (timeout: number) => `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.11
+    Handler: app.handler
+Resources:
+  Counter:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: counter/
+  Edited:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: edited/
+      Timeout: ${timeout}
+`;
+
+const COUNTER = `import os
+count = 0
+def handler(event, context):
+    global count
+    count += 1
+    return {"count": count, "pid": os.getpid()}
+`;
+
+const EDITED = (version: string) => `import os
+def handler(event, context):
+    return {"version": "${version}", "pid": os.getpid()}
+`;
+
+describe('lambdacraft up hot reload', () => {
+  let project: string;
+  let up: ChildProcess;
+  let stdout = '';
+  let lambda: LambdaClient;
+
+  async function waitForOutput(pattern: RegExp, from = 0): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!pattern.test(stdout.slice(from))) {
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async function invoke(
+    functionName: string,
+  ): Promise<{ count?: number; version?: string; pid: number }> {
+    const result = await lambda.send(new InvokeCommand({ FunctionName: functionName }));
+    assert.equal(result.FunctionError, undefined);
+    return JSON.parse(Buffer.from(result.Payload ?? []).toString()) as { pid: number };
+  }
+
+  before(async () => {
+    const outputRoot = path.join(PACKAGE_ROOT, '.test-output');
+    mkdirSync(outputRoot, { recursive: true });
+    project = mkdtempSync(path.join(outputRoot, 'reload-'));
+    mkdirSync(path.join(project, 'counter'));
+    mkdirSync(path.join(project, 'edited'));
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(3));
+    writeFileSync(path.join(project, 'counter', 'app.py'), COUNTER);
+    writeFileSync(path.join(project, 'edited', 'app.py'), EDITED('v1'));
+
+    up = spawn(process.execPath, [CLI, 'up', project, '--port', '0', '--http-port', '0'], {
+      env: isolateAwsEnvironment({ ...process.env, LAMBDACRAFT_LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    up.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitForOutput(/Press Ctrl-C to stop/);
+    const endpoint = /AWS endpoint \(Lambda API\): (\S+)/.exec(stdout)?.[1];
+    assert.ok(endpoint !== undefined, stdout);
+    lambda = new LambdaClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+      maxAttempts: 1,
+    });
+  });
+  after(() => {
+    lambda?.destroy();
+    if (up.exitCode === null) up.kill('SIGKILL');
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  it('picks up a code edit and keeps unchanged functions warm', async () => {
+    assert.equal((await invoke('Counter')).count, 1);
+    assert.equal((await invoke('Edited')).version, 'v1');
+
+    const mark = stdout.length;
+    writeFileSync(path.join(project, 'edited', 'app.py'), EDITED('v2'));
+    await waitForOutput(/reloaded Edited: code changed\n/, mark);
+
+    assert.equal((await invoke('Edited')).version, 'v2');
+    assert.equal((await invoke('Counter')).count, 2);
+    assert.doesNotMatch(stdout.slice(mark), /reloaded Counter/);
+  });
+
+  it('applies a template edit to the changed function only', async () => {
+    const mark = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5));
+    await waitForOutput(/reloaded template\.yaml: Edited configuration changed\n/, mark);
+
+    assert.equal((await invoke('Counter')).count, 3);
+    assert.equal((await invoke('Edited')).version, 'v2');
+  });
+
+  it('leaves no function process after SIGINT', async () => {
+    const pids = [(await invoke('Counter')).pid, (await invoke('Edited')).pid];
+    up.kill('SIGINT');
+    await once(up, 'exit');
+
+    for (const pid of pids) {
+      assert.ok(
+        !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '),
+        `process ${pid} is still running`,
+      );
+    }
+  });
+});
