@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import type { EnvironmentManager } from '../environments/manager.js';
 import { isFunctionError, type InvocationOutcome } from '../environments/outcome.js';

@@ -29,7 +29,7 @@ const FLUSH_BATCH_ROWS = 2000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS invocations (
-  request_id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
   function_name TEXT NOT NULL,
   version TEXT NOT NULL,
   source TEXT NOT NULL,
@@ -63,12 +63,10 @@ export class StateStore {
     this.#db = db;
     this.#logger = logger;
     this.#insertInvocation = db.prepare(`
-      INSERT OR REPLACE INTO invocations (request_id, function_name, version, source,
-        started_at_ms, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb,
-        init_duration_ms, outcome, error_type, log)
-      VALUES (@requestId, @functionName, @version, @source, @startedAtMs, @durationMs,
-        @billedDurationMs, @memorySizeMb, @maxMemoryUsedMb, @initDurationMs, @outcome,
-        @errorType, @log)`);
+      INSERT INTO invocations (request_id, function_name, version, source, started_at_ms,
+        duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms,
+        outcome, error_type, log)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
   /** Opens (creating if needed) `state.db` in the data folder; ':memory:' keeps it in memory. */
@@ -105,11 +103,21 @@ export class StateStore {
     try {
       this.#db.transaction(() => {
         for (const row of rows) {
-          this.#insertInvocation.run({
-            ...row,
-            initDurationMs: row.initDurationMs ?? null,
-            errorType: row.errorType ?? null,
-          });
+          this.#insertInvocation.run(
+            row.requestId,
+            row.functionName,
+            row.version,
+            row.source,
+            row.startedAtMs,
+            row.durationMs,
+            row.billedDurationMs,
+            row.memorySizeMb,
+            row.maxMemoryUsedMb,
+            row.initDurationMs ?? null,
+            row.outcome,
+            row.errorType ?? null,
+            row.log,
+          );
         }
       })();
     } catch (error) {
