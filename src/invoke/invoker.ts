@@ -140,6 +140,7 @@ function newTraceId(nowMs: number): string {
   const epoch = Math.floor(nowMs / 1000)
     .toString(16)
     .padStart(8, '0');
-  const random = randomBytes(20).toString('hex');
-  return `Root=1-${epoch}-${random.slice(0, 24)};Parent=${random.slice(24, 40)};Sampled=0`;
+  // randomUUID draws from a cached entropy pool; randomBytes would ask the kernel each time.
+  const random = `${randomUUID()}${randomUUID()}`.replaceAll('-', '');
+  return `Root=1-${epoch}-${random.slice(0, 24)};Parent=${random.slice(32, 48)};Sampled=0`;
 }
