@@ -10,6 +10,7 @@ const api: ApiDefinition = {
   stage: '$default',
   binaryMediaTypes: [],
   cors: undefined,
+  stageVariables: null,
 };
 
 function route(method: string, path: string, functionName = `${method} ${path}`): RouteDefinition {

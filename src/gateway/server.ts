@@ -279,7 +279,7 @@ function apiContext(api: ApiDefinition, account: AccountContext, host: string): 
     accountId: account.accountId,
     region: account.region,
     domainName: host,
-    stageVariables: null,
+    stageVariables: api.stageVariables,
     binaryMediaTypes: api.binaryMediaTypes,
   };
 }

@@ -18,6 +18,8 @@ export interface ApiDefinition {
   stage: string;
   binaryMediaTypes: string[];
   cors: CorsRule | undefined;
+  /** The stage's variables (`Variables` of a REST API, `StageVariables` of an HTTP API). */
+  stageVariables: Record<string, string> | null;
 }
 
 export interface RouteDefinition {
@@ -141,6 +143,7 @@ function readExplicitApis(
         ? props.BinaryMediaTypes.map(decodeMediaType)
         : [],
       cors: kind === 'rest' ? restApiCors(props.Cors) : httpApiCors(props.CorsConfiguration),
+      stageVariables: stringMap(kind === 'rest' ? props.Variables : props.StageVariables),
     });
   }
 }
@@ -214,7 +217,14 @@ function implicitApi(
       ? shared.BinaryMediaTypes.map(decodeMediaType)
       : [],
     cors: kind === 'rest' ? restApiCors(shared.Cors) : httpApiCors(shared.CorsConfiguration),
+    stageVariables: stringMap(kind === 'rest' ? shared.Variables : shared.StageVariables),
   };
+}
+
+function stringMap(value: unknown): Record<string, string> | null {
+  const entries = Object.entries(asObject(value));
+  if (entries.length === 0) return null;
+  return Object.fromEntries(entries.map(([name, item]) => [name, scalar(item, '')]));
 }
 
 /** SAM writes binary media types with `~1` for `/` (a JSON pointer escape). */
