@@ -159,7 +159,10 @@ export class Platform {
   /** Retires a function's environments after its code changed on disk. */
   retireFunction(functionName: string): void {
     const config = this.registry.find(functionName);
-    if (config !== undefined) this.environments.retire(config.functionName, config.version);
+    if (config === undefined) return;
+
+    this.environments.clearBytecode(config.codePath);
+    this.environments.retire(config.functionName, config.version);
   }
 
   /** Stops every environment, closes the front doors and writes what the store still holds. */

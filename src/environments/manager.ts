@@ -46,6 +46,11 @@ export class EnvironmentManager {
     pool?.retire();
   }
 
+  /** Drops cached bytecode of a code folder whose files changed. */
+  clearBytecode(codePath: string): void {
+    this.#options.starter.clearBytecode(codePath);
+  }
+
   /** Starts a spare runtime for each function's runtime, ahead of the first cold start. */
   async prepare(configs: FunctionConfig[]): Promise<void> {
     for (const config of configs) {

@@ -61,6 +61,15 @@ export class ProcessStarter {
     return this.#options.pycacheDir;
   }
 
+  /**
+   * Drops Python's cached bytecode of a code folder. Python checks a cache entry against the
+   * source's modification time in whole seconds and its size, so an edit within the same
+   * second that keeps the size would otherwise run the old bytecode.
+   */
+  clearBytecode(codePath: string): void {
+    rmSync(path.join(this.#options.pycacheDir, codePath), { recursive: true, force: true });
+  }
+
   /** Whether a process spawned for this command in this folder gets a private /tmp. */
   isolates(command: LaunchCommand, cwd: string): boolean {
     // A bind mount on /tmp would hide a runtime or code folder that lives under /tmp.
