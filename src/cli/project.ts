@@ -29,12 +29,13 @@ export function openProject(templateFile: string, options: ProjectOptions): Proj
     throw invalidConfig(`region '${options.region}' is not an AWS region name such as us-east-1`);
   }
   const account = { accountId: options.accountId, region: options.region };
+  const dataDir = path.resolve(
+    options.dataDir ?? path.join(path.dirname(path.resolve(templateFile)), '.lambdacraft'),
+  );
   const template = loadTemplate(templateFile, {
     account,
     parameterOverrides: options.parameterOverrides,
+    dataDir,
   });
-  const dataDir = path.resolve(
-    options.dataDir ?? path.join(path.dirname(template.file), '.lambdacraft'),
-  );
   return { template, account, dataDir };
 }

@@ -82,12 +82,21 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   for (const item of [...http.notRun, ...project.template.notRunResources]) {
     output.line(`  not run yet: ${item}`);
   }
+  for (const item of project.template.notCreatedResources) {
+    output.line(`  not created: ${item}`);
+  }
+  for (const item of project.template.ignoredProperties) {
+    output.line(`  ignored property: ${item}`);
+  }
   output.line(`  data folder: ${project.dataDir}`);
   output.line('  functions:');
   for (const [functionName, config] of project.template.functions) {
     output.line(
       `    ${functionName}  ${config.runtime.id}  ${config.handler || 'bootstrap'}  ${config.memorySizeMb} MB  ${config.timeoutSeconds} s`,
     );
+  }
+  for (const [logicalId, reason] of project.template.invalid) {
+    output.line(`    ${logicalId}  NOT STARTED: ${reason}`);
   }
   output.line(
     `Invoke one: aws lambda invoke --endpoint-url ${endpoint} --function-name NAME out.json`,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -74,6 +74,53 @@ Resources:
       mergeGlobals({ a: 1, list: [1], map: { x: 1, y: 2 } }, { a: 2, list: [2], map: { y: 3 } }),
       { a: 2, list: [1, 2], map: { x: 1, y: 3 } },
     );
+  });
+
+  it('lets an intrinsic replace a Globals map and the reverse', () => {
+    const choice = { 'Fn::If': ['IsProd', { A: '1' }, { A: '2' }] };
+    assert.deepEqual(mergeGlobals({ A: '0', B: '0' }, choice), choice);
+    assert.deepEqual(mergeGlobals(choice, { B: '1' }), { B: '1' });
+  });
+
+  it('replaces InlineCode folders when the code changes', () => {
+    const source = (body: string) => `
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): return ${body}"
+`;
+    const file = writeTemplate(source('1'));
+    const dataDir = path.join(path.dirname(file), 'data');
+    const first = loadTemplate(file, { account, parameterOverrides: {}, dataDir });
+    writeFileSync(file, source('2'));
+    const second = loadTemplate(file, { account, parameterOverrides: {}, dataDir });
+    const firstPath = first.functions.get('Fn')?.codePath ?? '';
+    const secondPath = second.functions.get('Fn')?.codePath ?? '';
+
+    assert.notEqual(firstPath, secondPath);
+    assert.equal(existsSync(firstPath), false);
+    assert.equal(
+      readFileSync(path.join(secondPath, 'index.py'), 'utf8'),
+      'def handler(event, context): return 2',
+    );
+  });
+
+  it('defaults the data folder to .lambdacraft beside the template', () => {
+    const file = writeTemplate(`
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): return 1"
+`);
+    const loaded = loadTemplate(file, { account, parameterOverrides: {} });
+    const inlineRoot = path.join(path.dirname(file), '.lambdacraft', 'inline-code');
+    assert.equal(path.dirname(loaded.functions.get('Fn')?.codePath ?? ''), inlineRoot);
   });
 
   for (const [property, value, pattern] of [

@@ -1,12 +1,23 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { invalidConfig } from '../errors.js';
 import type { AccountContext } from '../functions/arn.js';
-import { validateFunctionConfig, type FunctionConfig } from '../functions/function-config.js';
-import { readHttpEvents, type HttpEvents } from './http-events.js';
-import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js';
+import type { FunctionConfig } from '../functions/function-config.js';
+import { evaluateConditions } from './conditions.js';
+import { readFunction, type FunctionSettings } from './function-properties.js';
+import {
+  IMPLICIT_HTTP_API,
+  IMPLICIT_REST_API,
+  readHttpEvents,
+  type HttpEvents,
+} from './http-events.js';
+import { isIntrinsicName, resolveIntrinsics, type IntrinsicContext } from './intrinsics.js';
+import { readParameters } from './parameters.js';
+import type { ResourceSymbol, TemplateSymbols } from './references.js';
 import { parseTemplateText } from './yaml.js';
+
+export type { FunctionSettings } from './function-properties.js';
 
 export interface LoadedTemplate {
   file: string;
@@ -16,6 +27,15 @@ export interface LoadedTemplate {
   http: HttpEvents;
   /** Resources of types the platform does not run yet, as `UploadsBucket (AWS::S3::Bucket)`. */
   notRunResources: string[];
+  /** Resources whose Condition is false, as `BetaFunction (condition IsBeta is false)`. */
+  notCreatedResources: string[];
+  /**
+   * Function properties the platform accepts without applying them, as
+   * `Policies (resource HelloFunction)`; each property of each function appears once.
+   */
+  ignoredProperties: string[];
+  /** AutoPublishAlias and concurrency settings of the valid functions, by function name. */
+  functionSettings: Map<string, FunctionSettings>;
   /** Logical ids of the functions, keyed by function name. */
   logicalIds: Map<string, string>;
 }
@@ -24,6 +44,11 @@ export interface LoadOptions {
   account: AccountContext;
   parameterOverrides: Record<string, string>;
   stackName?: string;
+  /**
+   * The platform's data folder; InlineCode is written under `<dataDir>/inline-code`.
+   * Defaults to `.lambdacraft` beside the template, the CLI's default.
+   */
+  dataDir?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -34,56 +59,75 @@ const RUN_RESOURCE_TYPES = new Set([
   'AWS::Serverless::HttpApi',
 ]);
 
-/** Loads the `AWS::Serverless::Function` resources of a SAM template, Globals applied. */
+/** The Globals section that applies to each SAM resource type the loader reads. */
+const GLOBALS_SECTIONS: Record<string, string> = {
+  'AWS::Serverless::Function': 'Function',
+  'AWS::Serverless::Api': 'Api',
+  'AWS::Serverless::HttpApi': 'HttpApi',
+};
+
+/**
+ * Loads a SAM template: parameters, conditions and mappings, then the
+ * `AWS::Serverless::Function` resources with Globals applied and intrinsics resolved, then the
+ * HTTP APIs and events. A bad function is listed in `invalid`, and the others still load. A
+ * bad parameter, condition or resource-level key fails the whole template, as on AWS.
+ */
 export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate {
+  // 1. Read the file and the sections every resource depends on.
   const template = readTemplate(file);
-  const directory = path.dirname(path.resolve(file));
-  const context: Omit<IntrinsicContext, 'location'> = {
-    account: options.account,
-    stackName: options.stackName ?? path.basename(directory),
-    parameters: parameterValues(template, options.parameterOverrides),
+  const templateDir = path.dirname(path.resolve(file));
+  const parameters = readParameters(template.Parameters, options.parameterOverrides);
+  const symbols: TemplateSymbols = {
+    resources: new Map(),
+    conditions: new Map(),
+    mappings: asObject(template.Mappings),
+    unsetParameters: parameters.unset,
+    functionNames: new Map(),
+    resolvingNames: new Set(),
   };
-  const globals = asObject(asObject(template.Globals).Function);
-
-  const functions = new Map<string, FunctionConfig>();
-  const logicalIds = new Map<string, string>();
-  const invalid = new Map<string, string>();
-  for (const [logicalId, resource] of Object.entries(asObject(template.Resources))) {
-    const { Type: type, Properties: properties } = asObject(resource);
-    if (type !== 'AWS::Serverless::Function') continue;
-
-    const merged = mergeGlobals(globals, asObject(properties));
-    let config: FunctionConfig;
-    try {
-      config = functionFromProperties(logicalId, merged, directory, {
-        ...context,
-        location: `resource '${logicalId}'`,
-      });
-    } catch (error) {
-      // One bad function must not stop the others from running.
-      invalid.set(logicalId, (error as Error).message);
-      continue;
-    }
-    if (functions.has(config.functionName)) {
-      throw invalidConfig(
-        `resource '${logicalId}': function name '${config.functionName}' is used twice; give each function its own FunctionName`,
-      );
-    }
-    functions.set(config.functionName, config);
-    logicalIds.set(config.functionName, logicalId);
-  }
-  const resources = asObject(template.Resources);
-  const functionNames = new Map([...logicalIds].map(([name, logicalId]) => [logicalId, name]));
-  const http = readHttpEvents(resources, functionNames, asObject(template.Globals), {
-    ...context,
-    resources: new Set(Object.keys(resources)),
+  const resourceIds = new Set(Object.keys(asObject(template.Resources)));
+  const context: IntrinsicContext = {
+    account: options.account,
+    stackName: options.stackName ?? path.basename(templateDir),
+    parameters: parameters.values,
+    resources: resourceIds,
+    symbols,
     location: 'template',
+  };
+
+  // 2. Conditions decide which resources exist; Globals merge into the SAM resources.
+  symbols.conditions = evaluateConditions(template.Conditions, context);
+  symbols.resources = readResources(template, symbols.conditions, parameters.values);
+
+  // 3. Functions: one bad function must not stop the others from running.
+  const functions = readFunctions(symbols, context, {
+    templateDir,
+    dataDir: options.dataDir ?? path.join(templateDir, '.lambdacraft'),
   });
-  const notRunResources = Object.entries(resources)
-    .map(([logicalId, resource]) => [logicalId, String(asObject(resource).Type)])
-    .filter(([, type]) => !RUN_RESOURCE_TYPES.has(type ?? ''))
-    .map(([logicalId, type]) => `${logicalId} (${type})`);
-  return { file: path.resolve(file), functions, logicalIds, invalid, http, notRunResources };
+
+  // 4. APIs and HTTP events of the created resources.
+  const created = [...symbols.resources.values()].filter(
+    (resource) => resource.created && !resource.generated,
+  );
+  const functionNames = new Map([...functions.logicalIds].map(([name, id]) => [id, name]));
+  const http = readHttpEvents(
+    Object.fromEntries(created.map((resource) => [resource.logicalId, httpResource(resource)])),
+    functionNames,
+    resolvedApiGlobals(template, context),
+    { ...context, location: 'template' },
+  );
+
+  return {
+    file: path.resolve(file),
+    ...functions,
+    http,
+    notRunResources: created
+      .filter((resource) => !RUN_RESOURCE_TYPES.has(resource.type))
+      .map((resource) => `${resource.logicalId} (${resource.type})`),
+    notCreatedResources: [...symbols.resources.values()]
+      .filter((resource) => !resource.created && !resource.generated)
+      .map((resource) => `${resource.logicalId} (condition ${resource.condition ?? ''} is false)`),
+  };
 }
 
 function readTemplate(file: string): Json {
@@ -99,41 +143,222 @@ function readTemplate(file: string): Json {
   if (errors.length > 0) {
     throw invalidConfig(`template '${file}' is not valid YAML: ${errors[0]}`);
   }
-  if (value === null || typeof value !== 'object' || !('Resources' in value)) {
+  if (!isPlainObject(value) || !('Resources' in value)) {
     throw invalidConfig(`template '${file}' has no Resources section; is it a SAM template?`);
   }
   return value;
 }
 
-function parameterValues(
+/**
+ * The template's resources with their conditions applied and Globals merged, plus the
+ * resources SAM generates that templates refer to: `<Function>Role` for a function without
+ * Role, `<Function>Alias<alias>` for AutoPublishAlias, and the implicit APIs.
+ */
+function readResources(
   template: Json,
-  overrides: Record<string, string>,
-): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [name, declaration] of Object.entries(asObject(template.Parameters))) {
-    const fallback = asObject(declaration).Default;
-    if (Array.isArray(fallback)) values[name] = fallback.map(String).join(',');
-    else if (typeof fallback === 'string' || typeof fallback === 'number')
-      values[name] = String(fallback);
-    else if (typeof fallback === 'boolean') values[name] = String(fallback);
-  }
-  for (const [name, value] of Object.entries(overrides)) {
-    if (!(name in asObject(template.Parameters))) {
+  conditions: ReadonlyMap<string, boolean>,
+  parameters: Record<string, unknown>,
+): Map<string, ResourceSymbol> {
+  const globals = asObject(template.Globals);
+  const resources = new Map<string, ResourceSymbol>();
+  for (const [logicalId, declaration] of Object.entries(asObject(template.Resources))) {
+    if (!isPlainObject(declaration) || typeof declaration.Type !== 'string') {
       throw invalidConfig(
-        `parameter override '${name}' names no parameter of the template; declared parameters: ${Object.keys(asObject(template.Parameters)).join(', ') || 'none'}`,
+        `resource '${logicalId}' has no Type; set Type (for example AWS::Serverless::Function)`,
       );
     }
-    values[name] = value;
+    const condition = resourceCondition(logicalId, declaration.Condition, conditions);
+    const section = GLOBALS_SECTIONS[declaration.Type];
+    const own = asObject(declaration.Properties);
+    resources.set(logicalId, {
+      logicalId,
+      type: declaration.Type,
+      properties:
+        section === undefined ? own : asObject(mergeGlobals(asObject(globals[section]), own)),
+      condition,
+      created: condition === undefined || conditions.get(condition) === true,
+      generated: false,
+      sourceFunction: undefined,
+    });
   }
-  return values;
+  for (const generated of generatedResources(resources, parameters)) {
+    if (!resources.has(generated.logicalId)) resources.set(generated.logicalId, generated);
+  }
+  return resources;
 }
 
-/** SAM's Globals rule: maps are merged, lists appended, scalars replaced by the resource's. */
+function resourceCondition(
+  logicalId: string,
+  condition: unknown,
+  conditions: ReadonlyMap<string, boolean>,
+): string | undefined {
+  if (condition === undefined) return undefined;
+  if (typeof condition !== 'string' || !conditions.has(condition)) {
+    const declared = [...conditions.keys()].join(', ') || 'none';
+    throw invalidConfig(
+      `resource '${logicalId}': Condition ${JSON.stringify(condition)} is not declared under Conditions (declared: ${declared}); declare it or remove the Condition key`,
+    );
+  }
+  return condition;
+}
+
+function generatedResources(
+  resources: ReadonlyMap<string, ResourceSymbol>,
+  parameters: Record<string, unknown>,
+): ResourceSymbol[] {
+  const functions = [...resources.values()].filter(
+    (resource) => resource.type === 'AWS::Serverless::Function',
+  );
+  return [
+    ...functions.flatMap((resource) => functionResources(resource, parameters)),
+    ...implicitApi(functions, 'Api', 'RestApiId', IMPLICIT_REST_API, 'AWS::ApiGateway::RestApi'),
+    ...implicitApi(functions, 'HttpApi', 'ApiId', IMPLICIT_HTTP_API, 'AWS::ApiGatewayV2::Api'),
+  ];
+}
+
+/** The role SAM creates for a function without Role, and the alias for AutoPublishAlias. */
+function functionResources(
+  resource: ResourceSymbol,
+  parameters: Record<string, unknown>,
+): ResourceSymbol[] {
+  const { logicalId, properties, condition, created } = resource;
+  const generated = { properties: {}, condition, created, generated: true };
+  const resources: ResourceSymbol[] = [];
+  if (properties.Role === undefined) {
+    resources.push({
+      ...generated,
+      logicalId: `${logicalId}Role`,
+      type: 'AWS::IAM::Role',
+      sourceFunction: logicalId,
+    });
+  }
+  const alias = literalAlias(properties.AutoPublishAlias, parameters);
+  if (alias !== undefined) {
+    resources.push({
+      ...generated,
+      logicalId: `${logicalId}Alias${alias}`,
+      type: 'AWS::Lambda::Alias',
+      sourceFunction: logicalId,
+    });
+  }
+  return resources;
+}
+
+/** The API SAM creates for events that name no API, when a created function has one. */
+function implicitApi(
+  functions: ResourceSymbol[],
+  eventType: string,
+  apiProperty: string,
+  logicalId: string,
+  type: string,
+): ResourceSymbol[] {
+  const used = functions.some(
+    (resource) =>
+      resource.created &&
+      Object.values(asObject(resource.properties.Events)).some((event) => {
+        const { Type: typeName, Properties: properties } = asObject(event);
+        return typeName === eventType && asObject(properties)[apiProperty] === undefined;
+      }),
+  );
+  if (!used) return [];
+  return [
+    {
+      logicalId,
+      type,
+      properties: {},
+      condition: undefined,
+      created: true,
+      generated: true,
+      sourceFunction: undefined,
+    },
+  ];
+}
+
+/** AutoPublishAlias as a literal or a Ref to a string parameter, the forms SAM resolves. */
+function literalAlias(value: unknown, parameters: Record<string, unknown>): string | undefined {
+  if (typeof value === 'string') return value;
+  const name = isPlainObject(value) ? value.Ref : undefined;
+  const resolved = typeof name === 'string' ? parameters[name] : undefined;
+  return typeof resolved === 'string' ? resolved : undefined;
+}
+
+interface LoadedFunctions {
+  functions: Map<string, FunctionConfig>;
+  invalid: Map<string, string>;
+  logicalIds: Map<string, string>;
+  ignoredProperties: string[];
+  functionSettings: Map<string, FunctionSettings>;
+}
+
+function readFunctions(
+  symbols: TemplateSymbols,
+  context: IntrinsicContext,
+  locations: { templateDir: string; dataDir: string },
+): LoadedFunctions {
+  const loaded: LoadedFunctions = {
+    functions: new Map(),
+    invalid: new Map(),
+    logicalIds: new Map(),
+    ignoredProperties: [],
+    functionSettings: new Map(),
+  };
+  for (const resource of symbols.resources.values()) {
+    if (resource.type !== 'AWS::Serverless::Function' || !resource.created) continue;
+
+    const { logicalId } = resource;
+    let definition: ReturnType<typeof readFunction>;
+    try {
+      definition = readFunction(resource, context, locations);
+    } catch (error) {
+      loaded.invalid.set(logicalId, (error as Error).message);
+      continue;
+    }
+    const { config, settings, ignoredProperties } = definition;
+    if (loaded.functions.has(config.functionName)) {
+      throw invalidConfig(
+        `resource '${logicalId}': function name '${config.functionName}' is used twice; give each function its own FunctionName`,
+      );
+    }
+    loaded.functions.set(config.functionName, config);
+    loaded.logicalIds.set(config.functionName, logicalId);
+    loaded.functionSettings.set(config.functionName, settings);
+    loaded.ignoredProperties.push(...ignoredProperties);
+  }
+  return loaded;
+}
+
+/** Converts a resource to the form readHttpEvents reads, with Globals merged into APIs. */
+function httpResource(resource: ResourceSymbol): Json {
+  return { Type: resource.type, Properties: resource.properties };
+}
+
+/**
+ * Globals.Api and Globals.HttpApi with intrinsics resolved, because readHttpEvents reads them
+ * as they are for the implicit APIs.
+ */
+function resolvedApiGlobals(template: Json, context: IntrinsicContext): Json {
+  const globals = asObject(template.Globals);
+  const resolved: Json = {};
+  for (const section of ['Api', 'HttpApi']) {
+    if (globals[section] === undefined) continue;
+    resolved[section] = resolveIntrinsics(globals[section], {
+      ...context,
+      location: `Globals.${section}`,
+    });
+  }
+  return resolved;
+}
+
+/**
+ * SAM's Globals rule: maps are merged, lists appended, other values replaced by the
+ * resource's own. An intrinsic function counts as a single value on either side.
+ */
 export function mergeGlobals(globals: unknown, own: unknown): unknown {
   if (own === undefined) return globals;
-  if (Array.isArray(globals) && Array.isArray(own))
+  if (Array.isArray(globals) && Array.isArray(own)) {
     return [...(globals as unknown[]), ...(own as unknown[])];
-  if (isPlainObject(globals) && isPlainObject(own) && !isIntrinsicObject(own)) {
+  }
+  if (isMergeableMap(globals) && isMergeableMap(own)) {
     const result: Json = { ...globals };
     for (const [key, value] of Object.entries(own)) result[key] = mergeGlobals(globals[key], value);
     return result;
@@ -141,92 +366,11 @@ export function mergeGlobals(globals: unknown, own: unknown): unknown {
   return own;
 }
 
-function functionFromProperties(
-  logicalId: string,
-  properties: unknown,
-  directory: string,
-  context: IntrinsicContext,
-): FunctionConfig {
-  const props = resolveFunctionProperties(asObject(properties), context);
-  const codeUri = props.CodeUri ?? '.';
-  if (typeof codeUri !== 'string') {
-    throw invalidConfig(
-      `resource '${logicalId}': CodeUri ${JSON.stringify(codeUri)} is not a local folder; set CodeUri to a folder path relative to the template`,
-    );
-  }
-  if (typeof props.Runtime !== 'string') {
-    throw invalidConfig(
-      `resource '${logicalId}': Runtime is missing; set Runtime (for example python3.12)`,
-    );
-  }
-  const variables = asObject(asObject(props.Environment).Variables);
-
-  try {
-    return validateFunctionConfig({
-      functionName: typeof props.FunctionName === 'string' ? props.FunctionName : logicalId,
-      runtime: props.Runtime,
-      handler: typeof props.Handler === 'string' ? props.Handler : undefined,
-      codePath: codeFolder(codeUri, directory),
-      memorySizeMb: optionalNumber(props.MemorySize, 'MemorySize'),
-      timeoutSeconds: optionalNumber(props.Timeout, 'Timeout'),
-      environment: Object.fromEntries(
-        Object.entries(variables).map(([name, value]) => [name, String(value)]),
-      ),
-      architecture: Array.isArray(props.Architectures) ? String(props.Architectures[0]) : undefined,
-    });
-  } catch (error) {
-    // Validation names the function; the resource name says the same here.
-    const message = (error as Error).message.replace(/^function '[^']*': /, '');
-    throw invalidConfig(`resource '${logicalId}': ${message}`);
-  }
-}
-
-/**
- * The properties this loader runs a function from. Only these are resolved: others, such as
- * Events whose `Bucket` refers to a resource, need the whole stack and are read elsewhere.
- */
-const RUN_PROPERTIES = [
-  'FunctionName',
-  'CodeUri',
-  'Handler',
-  'Runtime',
-  'MemorySize',
-  'Timeout',
-  'Environment',
-  'Architectures',
-];
-
-function resolveFunctionProperties(properties: Json, context: IntrinsicContext): Json {
-  const resolved: Json = {};
-  for (const name of RUN_PROPERTIES) {
-    if (properties[name] === undefined) continue;
-    resolved[name] = resolveIntrinsics(properties[name], {
-      ...context,
-      location: `${context.location} property ${name}`,
-    });
-  }
-  return resolved;
-}
-
-function optionalNumber(value: unknown, property: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = typeof value === 'number' ? value : Number(value);
-  if (typeof value === 'boolean' || value === '' || Number.isNaN(parsed)) {
-    throw invalidConfig(
-      `${property} ${JSON.stringify(value)} is not a number; set ${property} to a whole number`,
-    );
-  }
-  return parsed;
-}
-
-function codeFolder(codeUri: string, directory: string): string {
-  const folder = path.resolve(directory, codeUri);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw invalidConfig(
-      `CodeUri '${codeUri}' is not a folder (${folder} ${existsSync(folder) ? 'is a file' : 'does not exist'}); set CodeUri to the folder holding the handler, relative to the template`,
-    );
-  }
-  return folder;
+function isMergeableMap(value: unknown): value is Json {
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  const only = keys.length === 1 ? (keys[0] ?? '') : '';
+  return !(isIntrinsicName(only) || only === 'Condition');
 }
 
 function asObject(value: unknown): Json {
@@ -235,9 +379,4 @@ function asObject(value: unknown): Json {
 
 function isPlainObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function isIntrinsicObject(value: Json): boolean {
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] ?? '').startsWith('Fn::'));
 }

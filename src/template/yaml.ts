@@ -39,9 +39,11 @@ function tagsFor(name: string): (ScalarTag | CollectionTag)[] {
   const scalar: ScalarTag = {
     tag: `!${name}`,
     resolve: (value: string) => {
-      // `!GetAtt Resource.Attribute` is shorthand for the two-element list form.
-      if (name === 'GetAtt') {
-        const dot = value.indexOf('.');
+      // `!GetAtt Resource.Attribute` is shorthand for the two-element list form. The attribute
+      // may contain dots itself (`SnapStartResponse.ApplyOn`), so only the first dot splits.
+      // Without a dot the value stays a string, and the resolver reports the missing attribute.
+      const dot = value.indexOf('.');
+      if (name === 'GetAtt' && dot > 0) {
         return { [key]: [value.slice(0, dot), value.slice(dot + 1)] };
       }
       return { [key]: value };
@@ -67,11 +69,20 @@ export interface ParsedYaml {
   errors: string[];
 }
 
-/** Parses a template (YAML or JSON) with CloudFormation's tags. */
+/**
+ * Parses a template (YAML or JSON) with CloudFormation's tags. A tag CloudFormation does not
+ * define (`!Foo`) is an error, because the yaml package would otherwise keep its value as a
+ * plain string. Each error is the first line of the parser's message, which names the line.
+ */
 export function parseTemplateText(text: string): ParsedYaml {
   const document = parseDocument(text, { customTags: CLOUDFORMATION_TAGS, uniqueKeys: false });
-  const errors = document.errors.map((error) => error.message);
+  const unknownTags = document.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  const errors = [...document.errors, ...unknownTags].map((error) => firstLine(error.message));
   return { value: document.toJS({ maxAliasCount: 1000 }) as unknown, errors };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message;
 }
 
 export type { Scalar };
