@@ -167,7 +167,13 @@ export class Platform {
 
   /** Stops every environment, closes the front doors and writes what the store still holds. */
   async close(): Promise<void> {
-    await Promise.all([this.#endpoint?.close(), this.#gateway?.close(), this.environments.close()]);
+    // Stop taking requests, end the environments (their invocations answer at once), then
+    // drop connections still open and write what the store holds.
+    const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
+    await this.environments.close();
+    this.#endpoint?.closeAllConnections();
+    this.#gateway?.closeAllConnections();
+    await frontDoors;
     this.store.close();
   }
 }

@@ -40,6 +40,10 @@ export class AwsEndpoint {
     return this.#server.address() as AddressInfo;
   }
 
+  closeAllConnections(): void {
+    this.#server.closeAllConnections();
+  }
+
   async close(): Promise<void> {
     this.#server.closeIdleConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

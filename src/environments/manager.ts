@@ -1,3 +1,4 @@
+import { LambdaCraftError } from '../errors.js';
 import type { AccountContext } from '../functions/arn.js';
 import type { FunctionConfig } from '../functions/function-config.js';
 import type { Logger } from '../log.js';
@@ -17,6 +18,7 @@ export interface EnvironmentManagerOptions {
 export class EnvironmentManager {
   readonly #options: EnvironmentManagerOptions;
   readonly #pools = new Map<string, EnvironmentPool>();
+  #closed = false;
   /** Set once the platform's AWS endpoint listens; handlers' SDK calls go there. */
   endpointUrl: string | undefined;
 
@@ -25,6 +27,11 @@ export class EnvironmentManager {
   }
 
   poolFor(config: FunctionConfig): EnvironmentPool {
+    if (this.#closed) {
+      throw new LambdaCraftError('ServiceException', 'LambdaCraft is shutting down', {
+        status: 503,
+      });
+    }
     const key = `${config.functionName}:${config.version}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
@@ -63,6 +70,7 @@ export class EnvironmentManager {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.close()));

@@ -68,11 +68,13 @@ export class EnvironmentPool {
 
   async run(request: InvocationRequest): Promise<InvocationOutcome> {
     const idle = this.#idle.pop();
+    if (idle !== undefined) this.#busy += 1;
     const lease: Lease = idle ? { ok: true, environment: idle } : await this.#waitForEnvironment();
     if (!lease.ok) return initFailureOutcome(lease.failure, request.requestId);
 
+    // `#busy` counts environments handed to a request, from the hand-over (here or in
+    // `#release`) to the end of the invocation, so it never dips between two requests.
     const environment = lease.environment;
-    this.#busy += 1;
     const outcome = await environment.invoke(request);
     this.#busy -= 1;
     this.#averageDurationMs = average(this.#averageDurationMs, outcome.durationMs);
@@ -143,13 +145,13 @@ export class EnvironmentPool {
 
   /**
    * True when another environment would mostly compete for CPU: every CPU is busy, or the
-   * function runs faster than an environment starts and already has two environments per
-   * CPU working on it.
+   * function already has two environments per CPU. A function that waits on I/O still
+   * scales past that, since its expected wait (many times its long duration) clears the
+   * higher bar; a fast one under load does not, whatever its measured duration, which
+   * itself grows with contention.
    */
   #crowded(): boolean {
-    if (cpusSaturated()) return true;
-    const fast = (this.#averageDurationMs ?? Infinity) < this.#averageStartMs;
-    return fast && this.#busy + this.#starting >= 2 * CPU_COUNT;
+    return cpusSaturated() || this.#busy + this.#starting >= 2 * CPU_COUNT;
   }
 
   #startEnvironment(): void {
@@ -195,6 +197,7 @@ export class EnvironmentPool {
     }
     const waiter = this.#waiters.shift();
     if (waiter) {
+      this.#busy += 1;
       waiter.resolve({ ok: true, environment });
     } else if (this.#retiring) {
       this.#discard(environment);

@@ -84,6 +84,10 @@ export class HttpGateway {
     this.#urls = new Map(functionUrls.map((url) => [url.functionName, url]));
   }
 
+  closeAllConnections(): void {
+    this.#server.closeAllConnections();
+  }
+
   async close(): Promise<void> {
     this.#server.closeIdleConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -85,6 +85,8 @@ export class StateStore {
   }
 
   recordInvocation(record: InvocationRecord): void {
+    if (!this.#db.open) return;
+
     this.#pending.push(record);
     if (this.#pending.length >= FLUSH_BATCH_ROWS) {
       this.flush();
@@ -97,7 +99,7 @@ export class StateStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const rows = this.#pending;
-    if (rows.length === 0) return;
+    if (rows.length === 0 || !this.#db.open) return;
 
     this.#pending = [];
     try {
@@ -156,6 +158,7 @@ export class StateStore {
   close(): void {
     this.flush();
     this.#db.close();
+    clearTimeout(this.#timer);
   }
 }
 
