@@ -1,0 +1,100 @@
+import os from 'node:os';
+import path from 'node:path';
+
+export const TARGET_IDS = [
+  'floor-a',
+  'floor-b',
+  'lambdacraft-python',
+  'lambdacraft-node',
+  'lambdacraft-cold',
+] as const;
+export type TargetId = (typeof TARGET_IDS)[number];
+
+/** Settings of one benchmark run; the environment variables named below override defaults. */
+export interface BenchConfig {
+  /** BENCH_ROUNDS: how many times every target is started, measured and stopped. */
+  rounds: number;
+  /** BENCH_SECONDS: length of each measured load phase. */
+  loadSeconds: number;
+  /** BENCH_LOAD_WARMUP_SECONDS: unmeasured load at the same concurrency before each phase. */
+  loadWarmupSeconds: number;
+  /** BENCH_OUT: the JSON results file. */
+  outFile: string;
+  /** BENCH_TARGETS: comma-separated subset of TARGET_IDS, for development runs. */
+  targets: TargetId[];
+  /** BENCH_LOAD_TOOL: `wrk` (default when installed) or `autocannon`. */
+  loadTool: 'wrk' | 'autocannon' | undefined;
+  sequentialWarmupRequests: number;
+  sequentialRequests: number;
+  concurrencies: number[];
+  /** Samples of each bare process spawn (`python3 -c pass`, `node -e 0`). */
+  spawnSamples: number;
+  /** Interval of the process tree's VmRSS samples. */
+  memorySampleIntervalMs: number;
+  /**
+   * Every how many samples PSS is read as well: reading smaps_rollup took about 1 ms per
+   * Node.js process on a 2-core VM, 25 times as long as reading VmRSS from status.
+   */
+  pssSampleEvery: number;
+  /**
+   * Every how many samples the sampler scans /proc for new descendants (one read per process
+   * on the machine); the samples between read only the processes already found.
+   */
+  treeScanEvery: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  return {
+    rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
+    loadSeconds: positiveInteger(env, 'BENCH_SECONDS', 10),
+    loadWarmupSeconds: nonNegativeInteger(env, 'BENCH_LOAD_WARMUP_SECONDS', 2),
+    outFile: path.resolve(
+      env.BENCH_OUT ?? path.join(os.tmpdir(), 'lambdacraft-bench', 'latest.json'),
+    ),
+    targets: targetList(env.BENCH_TARGETS),
+    loadTool: loadTool(env.BENCH_LOAD_TOOL),
+    sequentialWarmupRequests: 50,
+    sequentialRequests: 2000,
+    concurrencies: [16, 64],
+    spawnSamples: 20,
+    memorySampleIntervalMs: 100,
+    pssSampleEvery: 10,
+    treeScanEvery: 5,
+  };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = nonNegativeInteger(env, name, fallback);
+  if (value === 0) throw new Error(`${name}=0 is invalid; set it to a whole number above 0`);
+  return value;
+}
+
+function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name}='${text}' is invalid; set it to a whole number (default ${fallback})`);
+  }
+  return value;
+}
+
+function targetList(text: string | undefined): TargetId[] {
+  if (text === undefined || text === '') return [...TARGET_IDS];
+
+  return text.split(',').map((item) => {
+    const id = item.trim();
+    const known = TARGET_IDS.find((target) => target === id);
+    if (known === undefined) {
+      throw new Error(`BENCH_TARGETS names unknown target '${id}'; use ${TARGET_IDS.join(', ')}`);
+    }
+    return known;
+  });
+}
+
+function loadTool(text: string | undefined): BenchConfig['loadTool'] {
+  if (text === undefined || text === '') return undefined;
+  if (text === 'wrk' || text === 'autocannon') return text;
+  throw new Error(`BENCH_LOAD_TOOL='${text}' is invalid; use wrk or autocannon`);
+}
