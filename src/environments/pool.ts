@@ -27,13 +27,13 @@ const CPU_COUNT = availableParallelism();
 /**
  * The execution environments of one function version. A request takes the most recently
  * used idle environment. When none is idle it waits, and the pool starts a new environment
- * when waiting would take longer than starting one: always when no environment is busy
- * (nothing will be released), otherwise when the queue ahead of the request, served at
- * the function's average duration by the busy environments, outlasts the average start-up
- * time, or when the oldest request has already waited that long. While a new environment
- * would mostly compete for CPU (see `#crowded`), the bar is ten start-up times instead of
- * one. Whichever environment is
- * ready first, a new one or one that finished its invocation, takes the oldest request.
+ * when waiting would take longer than starting one. That is always so when no environment
+ * is busy, since nothing will be released. Otherwise it is so when the queue ahead of the
+ * request, served at the function's average duration by the busy environments, outlasts
+ * the average start-up time, or when the oldest request has already waited that long.
+ * While a new environment would mostly compete for CPU (see `#crowded`), the bar is ten
+ * start-up times instead of one. Whichever environment is ready first, a new one or one
+ * that finished its invocation, takes the oldest request.
  *
  * So a burst of slow invocations gets one environment each, as on Lambda, while a stream
  * of millisecond invocations is served by as many environments as keep up with it instead
