@@ -219,12 +219,19 @@ describe('Python runtime', () => {
     assert.ok(env.TMPDIR !== undefined && existsSync(env.TMPDIR));
   });
 
-  it('gives each environment a private /tmp', async () => {
-    const first = json((await invoke('py-tmp', { name: 'first' })).Payload) as string[];
-    assert.deepEqual(first, ['first']);
-    const second = json((await invoke('py-tmp', { name: 'second' })).Payload) as string[];
-    assert.deepEqual(second, ['first', 'second']);
-  });
+  // A private /tmp needs root, and a bind mount on /tmp would hide code that lives there.
+  const privateTmpPossible = process.getuid?.() === 0 && !PACKAGE_ROOT.startsWith('/tmp/');
+
+  it(
+    'gives each environment a private /tmp',
+    { skip: !privateTmpPossible && 'needs root and a checkout outside /tmp' },
+    async () => {
+      const first = json((await invoke('py-tmp', { name: 'first' })).Payload) as string[];
+      assert.deepEqual(first, ['first']);
+      const second = json((await invoke('py-tmp', { name: 'second' })).Payload) as string[];
+      assert.deepEqual(second, ['first', 'second']);
+    },
+  );
 
   it('runs a handler in a nested folder', async () => {
     const result = await invoke('py-nested', { a: 1 });
