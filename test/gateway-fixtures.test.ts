@@ -19,6 +19,22 @@ import {
   type FixtureDifferences,
   type Json,
 } from '../src/gateway/events/testdata/fixtures.js';
+import {
+  DOC_COOKIE_HEADER,
+  DOC_EXAMPLE_CONTEXT,
+  DOC_NULLS,
+  INCONSISTENT_PREFIX,
+  INVENTED_IDENTITY,
+  JWT_AUTHORIZER,
+  LAMBDA_AUTHORIZER,
+  MIXED_CASE_NAMES,
+  MTLS,
+  OMITS_BASE64_FLAG,
+  OMITS_PRINCIPAL_ORG,
+  REDACTED_IAM,
+  UNTYPED_BODY,
+  UNTYPED_BODY_V1,
+} from '../src/gateway/events/testdata/reasons.js';
 import { RouteTable } from '../src/gateway/routes.js';
 import { HttpGateway } from '../src/gateway/server.js';
 import { Platform } from '../src/platform.js';
@@ -32,33 +48,6 @@ const FUNCTION_URLS = 'function URLs';
 
 type Kind = 'rest' | 'http-v1' | 'http' | 'url';
 
-// Reasons shared with src/gateway/events/rest-event.test.ts, which lists the same fields.
-// NOTE: copied, because the builder tests do not export their tables. Change both together.
-const INVENTED_IDENTITY = Object.fromEntries(
-  [
-    'accessKey',
-    'accountId',
-    'apiKey',
-    'apiKeyId',
-    'caller',
-    'cognitoAuthenticationProvider',
-    'cognitoAuthenticationType',
-    'cognitoIdentityId',
-    'cognitoIdentityPoolId',
-    'user',
-    'userArn',
-  ].map((field) => [
-    `requestContext.identity.${field}`,
-    'the example invents a signed, Cognito-authenticated caller with an API key',
-  ]),
-);
-const LAMBDA_AUTHORIZER = 'the example has a Lambda authorizer context, which needs an authorizer';
-const INCONSISTENT_PREFIX = 'the example domainPrefix is not the first label of its domainName';
-const OMITS_PRINCIPAL_ORG =
-  'AWS sends principalOrgId (null) in a REST event recorded in Aug 2024; the example predates it';
-const OMITS_BASE64_FLAG = 'AWS always sends isBase64Encoded; the example leaves it out';
-const UNTYPED_BODY_V1 =
-  'the AWS documentation example has a text body without Content-Type, which HTTP APIs pass as binary';
 const V1_DOC_EXAMPLE = {
   'requestContext.authorizer': 'the example shows empty JWT authorizer fields',
   'requestContext.identity.clientCert': 'the example has an mTLS client certificate',
@@ -68,22 +57,6 @@ const V1_DOC_EXAMPLE = {
     'the example keeps the first of two values; HTTP APIs keep the last (colors[]=blue&colors[]=red gave "red" in a 2020 comparison by metaskills)',
 };
 
-// Reasons shared with src/gateway/events/http-api-event.test.ts, which lists the same fields.
-const MIXED_CASE_NAMES = 'HTTP APIs lower-case header names; the example does not';
-const MTLS = 'the example has an mTLS client certificate';
-const JWT_AUTHORIZER = 'the example has a JWT authorizer';
-const UNTYPED_BODY =
-  'the example has a text body without Content-Type, which AWS passes as binary (function URL recordings)';
-const REDACTED_IAM = 'the recording blanks the IAM caller';
-const DOC_EXAMPLE_CONTEXT = {
-  'requestContext.http.userAgent':
-    'the example gives the user agent "agent" but no User-Agent header',
-  'requestContext.time': 'the example time (12 Mar 2020) is not the time of its timeEpoch (4 Mar)',
-};
-const DOC_NULLS =
-  'the AWS documentation example sets it to null; recorded function URL events leave it out';
-const DOC_COOKIE_HEADER =
-  'the AWS documentation example leaves the Cookie header out; recorded function URL events keep it';
 const SAM_LOCAL = {
   'headers.connection': 'AWS events carry no Connection header',
   'requestContext.http.userAgent': 'SAM sends a fixed user agent',

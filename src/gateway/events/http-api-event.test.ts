@@ -21,24 +21,16 @@ import {
   type FixtureDifferences,
   type Json,
 } from './testdata/fixtures.js';
-
-const MIXED_CASE_NAMES = 'HTTP APIs lower-case header names; the example does not';
-const MTLS = 'the example has an mTLS client certificate';
-const JWT_AUTHORIZER = 'the example has a JWT authorizer';
-const UNTYPED_BODY =
-  'the example has a text body without Content-Type, which AWS passes as binary (function URL recordings)';
-const REDACTED_IAM = 'the recording blanks the IAM caller';
-
-/** Fields in which the AWS documentation example of payload 2.0 contradicts itself. */
-const DOC_EXAMPLE_CONTEXT = {
-  'requestContext.http.userAgent':
-    'the example gives the user agent "agent" but no User-Agent header',
-  'requestContext.time': 'the example time (12 Mar 2020) is not the time of its timeEpoch (4 Mar)',
-};
-const DOC_NULLS =
-  'the AWS documentation example sets it to null; recorded function URL events leave it out';
-const DOC_COOKIE_HEADER =
-  'the AWS documentation example leaves the Cookie header out; recorded function URL events keep it';
+import {
+  DOC_COOKIE_HEADER,
+  DOC_EXAMPLE_CONTEXT,
+  DOC_NULLS,
+  JWT_AUTHORIZER,
+  MIXED_CASE_NAMES,
+  MTLS,
+  REDACTED_IAM,
+  UNTYPED_BODY,
+} from './testdata/reasons.js';
 
 interface FixtureCase extends FixtureDifferences {
   file: string;

@@ -17,34 +17,14 @@ import {
   type FixtureDifferences,
   type Json,
 } from './testdata/fixtures.js';
-
-/** Identity values the Go and Rust examples invent for a caller with Cognito and an API key. */
-const INVENTED_IDENTITY = Object.fromEntries(
-  [
-    'accessKey',
-    'accountId',
-    'apiKey',
-    'apiKeyId',
-    'caller',
-    'cognitoAuthenticationProvider',
-    'cognitoAuthenticationType',
-    'cognitoIdentityId',
-    'cognitoIdentityPoolId',
-    'user',
-    'userArn',
-  ].map((field) => [
-    `requestContext.identity.${field}`,
-    'the example invents a signed, Cognito-authenticated caller with an API key',
-  ]),
-);
-
-const LAMBDA_AUTHORIZER = 'the example has a Lambda authorizer context, which needs an authorizer';
-const INCONSISTENT_PREFIX = 'the example domainPrefix is not the first label of its domainName';
-const OMITS_PRINCIPAL_ORG =
-  'AWS sends principalOrgId (null) in a REST event recorded in Aug 2024; the example predates it';
-const OMITS_BASE64_FLAG = 'AWS always sends isBase64Encoded; the example leaves it out';
-const UNTYPED_BODY =
-  'the AWS documentation example has a text body without Content-Type, which HTTP APIs pass as binary';
+import {
+  INCONSISTENT_PREFIX,
+  INVENTED_IDENTITY,
+  LAMBDA_AUTHORIZER,
+  OMITS_BASE64_FLAG,
+  OMITS_PRINCIPAL_ORG,
+  UNTYPED_BODY_V1 as UNTYPED_BODY,
+} from './testdata/reasons.js';
 
 interface FixtureCase extends FixtureDifferences {
   file: string;
