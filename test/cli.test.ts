@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -38,6 +39,26 @@ async function run(file: string, args: string[], input?: string): Promise<Run> {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** Waits for the Python runtime started under a CLI process; returns its process id. */
+async function waitForRuntime(cliPid: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (parent === cliPid && command.includes('bootstrap.py')) return Number(entry);
+      } catch {
+        // The process ended while it was read.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no runtime process started under ${cliPid}`);
 }
 
 describe('lambdacraft invoke', () => {
@@ -123,6 +144,33 @@ Resources:
       result.stderr,
       /resource 'BrokenFunction': .*timeout 901 s is outside Lambda's range/,
     );
+  });
+
+  it('stops the function process on Ctrl-C', async () => {
+    const sleeper = path.join(dir, 'sleeper.yaml');
+    writeFileSync(
+      sleeper,
+      `Resources:
+  Sleeper:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ${path.join(FUNCTIONS_DIR, 'python-basic')}
+      Handler: app.sleep
+      Runtime: python3.11
+      Timeout: 60
+`,
+    );
+    const child = spawn(process.execPath, [CLI, 'invoke', 'Sleeper', '-t', sleeper, '-e', '-'], {
+      env: isolateAwsEnvironment({ ...process.env }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.end('{"seconds": 30}');
+    const runtimePid = await waitForRuntime(child.pid ?? 0);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    assert.equal(code, 130);
+    assert.ok(!existsSync(`/proc/${runtimePid}`), `runtime process ${runtimePid} is still running`);
   });
 
   it('says what each option sets', async () => {
