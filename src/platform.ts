@@ -42,7 +42,7 @@ export class Platform {
   #endpoint: AwsEndpoint | undefined;
   #gateway: HttpGateway | undefined;
 
-  /** Builds the platform once it knows what this machine allows (a private /tmp needs root). */
+  /** Builds the platform after checking what this machine allows (a private /tmp needs root). */
   static async start(options: PlatformOptions): Promise<Platform> {
     privateTmpCheck ??= checkPrivateTmp();
     const privateTmp = await privateTmpCheck;

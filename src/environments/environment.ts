@@ -31,7 +31,7 @@ export interface InvocationRequest {
   onLogLine: ((line: string) => void) | undefined;
 }
 
-/** Why an environment never became ready; it is turned into the first caller's outcome. */
+/** The reason an environment never became ready; it becomes the first caller's outcome. */
 export interface InitFailure {
   errorType: string;
   /** The runtime's own `/init/error` body, when it sent one. */
@@ -112,7 +112,7 @@ export class Environment {
     return this.#child?.pid;
   }
 
-  /** Starts the runtime and resolves when it first asks for an event, or fails to. */
+  /** Starts the runtime; resolves when the runtime first requests an event, or fails to. */
   async start(): Promise<InitResult> {
     this.#state = 'initialising';
     const { config, starter } = this.#options;

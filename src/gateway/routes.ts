@@ -17,7 +17,7 @@ export interface RouteMatchResult {
   pathParameters: Record<string, string> | null;
 }
 
-/** How specific a segment is: API Gateway prefers literal over `{param}` over `{proxy+}`. */
+/** Specificity of a segment kind: API Gateway prefers a literal over `{param}` over `{proxy+}`. */
 const RANK = { literal: 2, parameter: 1, greedy: 0 } as const;
 
 /**

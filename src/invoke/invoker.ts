@@ -12,11 +12,11 @@ import { billedDurationMs, invocationLog, tailLog } from './log-lines.js';
 export interface InvokeOptions {
   /** `$LATEST` when absent; the ARN handed to the runtime is then unqualified. */
   qualifier: string | undefined;
-  /** Return the last 4 KB of the log, as `LogType: Tail` asks. */
+  /** Return the last 4 KB of the log, as `LogType: Tail` requests. */
   tailLog: boolean;
   /** The decoded JSON text of the caller's client context. */
   clientContext: string | undefined;
-  /** What caused the invocation (`api`, `cli`, later the trigger), for metering. */
+  /** The cause of the invocation (`api`, `cli`, later the trigger), for metering. */
   source: string;
 }
 

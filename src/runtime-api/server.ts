@@ -9,7 +9,7 @@ export const MAX_RUNTIME_PAYLOAD_BYTES = 6 * 1024 * 1024 + 100;
 
 const PREFIX = '/2018-06-01/runtime/';
 
-/** One event handed to the runtime in answer to `GET /invocation/next`. */
+/** One event sent to the runtime as the response to `GET /invocation/next`. */
 export interface RuntimeEvent {
   requestId: string;
   payload: Buffer;
@@ -27,7 +27,7 @@ export type RuntimeAnswer =
   | { kind: 'error'; requestId: string; body: Buffer; errorType: string | undefined }
   | { kind: 'response-too-large'; requestId: string };
 
-/** What the environment hears from its runtime. */
+/** Callbacks through which the environment receives its runtime's requests. */
 export interface RuntimeApiListener {
   /** The runtime called `/next` and is waiting; the first call ends its Init phase. */
   onNext(): void;
