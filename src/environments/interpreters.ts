@@ -37,13 +37,19 @@ export async function findPythonInterpreters(
 
   const seen = new Set<string>();
   const found: PythonInterpreter[] = [];
+
+  const binaries: string[] = [];
   for (const candidate of candidates) {
     const real = realBinary(candidate);
     if (real === undefined || seen.has(real)) continue;
     seen.add(real);
-
-    const version = await pythonVersion(real);
-    if (version !== undefined) found.push({ path: real, version });
+    binaries.push(real);
+  }
+  // Each version check starts an interpreter; run them side by side, keep the PATH order.
+  const versions = await Promise.all(binaries.map((binary) => pythonVersion(binary)));
+  for (const [index, version] of versions.entries()) {
+    const binary = binaries[index];
+    if (version !== undefined && binary !== undefined) found.push({ path: binary, version });
   }
   if (override && found.length === 0) {
     throw new LambdaCraftError(
