@@ -7,6 +7,12 @@ export const TARGET_IDS = [
   'lambdacraft-python',
   'lambdacraft-node',
   'lambdacraft-cold',
+  'gateway-python',
+  'gateway-node',
+  'serverless-offline-python',
+  'serverless-offline-node',
+  'architect-sandbox-python',
+  'architect-sandbox-node',
 ] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 

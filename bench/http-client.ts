@@ -49,21 +49,32 @@ export class KeepAliveConnection {
 
   /** Sends a POST with a JSON body and resolves with the whole response. */
   post(path: string, body: Buffer, timeoutMs: number): Promise<HttpResponse> {
+    const head =
+      `POST ${path} HTTP/1.1\r\nHost: ${this.#hostHeader}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    return this.#send(Buffer.concat([Buffer.from(head, 'latin1'), body]), timeoutMs);
+  }
+
+  /** Sends a GET without a body and resolves with the whole response. */
+  get(path: string, timeoutMs: number): Promise<HttpResponse> {
+    const head = `GET ${path} HTTP/1.1\r\nHost: ${this.#hostHeader}\r\n\r\n`;
+    return this.#send(Buffer.from(head, 'latin1'), timeoutMs);
+  }
+
+  /** Writes a whole request (request line, headers, any body) at once and reads the response. */
+  #send(request: Buffer, timeoutMs: number): Promise<HttpResponse> {
     if (this.#closedReason !== undefined) return Promise.reject(this.#closedReason);
     if (this.#pending !== undefined) {
       return Promise.reject(new Error('a request is already in flight on this connection'));
     }
 
-    const head =
-      `POST ${path} HTTP/1.1\r\nHost: ${this.#hostHeader}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(new Error(`no response within ${timeoutMs} ms`));
         this.#socket.destroy();
       }, timeoutMs);
       this.#pending = { resolve, reject, timer };
-      this.#socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      this.#socket.write(request);
     });
   }
 
@@ -151,4 +162,34 @@ export function checkNoopResponse(response: HttpResponse): string | undefined {
   }
   const ok = typeof parsed === 'object' && parsed !== null && 'ok' in parsed && parsed.ok === true;
   return ok ? undefined : `unexpected body ${JSON.stringify(parsed).slice(0, 200)}`;
+}
+
+/**
+ * Returns undefined when the response is the gateway's hello response (200 with the JSON
+ * body `{"message": "hello world"}`), else a description of what is wrong.
+ */
+export function checkHelloResponse(response: HttpResponse): string | undefined {
+  const text = response.body.toString('utf8');
+  if (response.status !== 200) return `status ${response.status}: ${text.slice(0, 200)}`;
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return `body is not JSON: ${text.slice(0, 200)}`;
+  }
+  const hello =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'message' in parsed &&
+    parsed.message === 'hello world';
+  return hello ? undefined : `unexpected body ${JSON.stringify(parsed).slice(0, 200)}`;
+}
+
+/** A request of the sequential phase, with the check of its response. */
+export interface BenchRequest {
+  method: 'POST' | 'GET';
+  path: string;
+  /** Returns undefined for a valid response, else a description of what is wrong. */
+  check: (response: HttpResponse) => string | undefined;
 }

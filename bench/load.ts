@@ -33,7 +33,10 @@ export interface LoadResult {
   /** Connect, read and write errors on the sockets. */
   socketErrors: number;
   timeouts: number;
-  /** 200 responses with X-Amz-Function-Error; autocannon cannot count them (undefined). */
+  /**
+   * With wrk: for POST, 200 responses with X-Amz-Function-Error; for GET, 200 responses whose
+   * body lacks "hello world". autocannon cannot count them (undefined).
+   */
   functionErrors: number | undefined;
   command: string;
 }
@@ -57,16 +60,20 @@ export function loadToolVersion(tool: LoadTool): string {
   return (probe.stdout.split('\n')[0] ?? 'wrk').replace(/ Copyright.*$/, '');
 }
 
-/** Runs the load tool against the URL with `connections` keep-alive connections. */
+/**
+ * Runs the load tool against the URL with `connections` keep-alive connections, sending
+ * POST with the body `{}` or GET without a body.
+ */
 export async function runLoad(
   tool: LoadTool,
   url: string,
+  method: 'POST' | 'GET',
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
   return tool === 'wrk'
-    ? runWrk(url, connections, seconds)
-    : runAutocannon(url, connections, seconds);
+    ? runWrk(url, method, connections, seconds)
+    : runAutocannon(url, method, connections, seconds);
 }
 
 interface WrkSummary {
@@ -83,7 +90,12 @@ interface WrkSummary {
   maxUs: number;
 }
 
-async function runWrk(url: string, connections: number, seconds: number): Promise<LoadResult> {
+async function runWrk(
+  url: string,
+  method: 'POST' | 'GET',
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
   // One wrk thread: on a 2-core machine it drove floor A at tens of thousands of requests/s,
   // several times any other target, and two threads gave no higher rate there.
   const args = [
@@ -95,6 +107,7 @@ async function runWrk(url: string, connections: number, seconds: number): Promis
     '-s',
     path.join(BENCH_SOURCE_DIR, 'wrk', 'invoke.lua'),
     url,
+    ...(method === 'GET' ? ['--', 'GET'] : []),
   ];
   const stdout = await runTool('wrk', args);
   const line = stdout.split('\n').find((item) => item.startsWith('BENCH_WRK '));
@@ -130,9 +143,14 @@ interface AutocannonSummary {
 
 async function runAutocannon(
   url: string,
+  method: 'POST' | 'GET',
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
+  const request =
+    method === 'GET'
+      ? ['-m', 'GET']
+      : ['-m', 'POST', '-H', 'Content-Type=application/json', '-b', '{}'];
   const require = createRequire(import.meta.url);
   const args = [
     require.resolve('autocannon'),
@@ -144,12 +162,7 @@ async function runAutocannon(
     String(seconds),
     '-t',
     String(LOAD_TIMEOUT_SECONDS),
-    '-m',
-    'POST',
-    '-H',
-    'Content-Type=application/json',
-    '-b',
-    '{}',
+    ...request,
     url,
   ];
   const stdout = await runTool(process.execPath, args);

@@ -78,7 +78,7 @@ export async function measureWarmTarget(
   const load: LoadPhase[] = [];
   let failure: string | undefined;
   try {
-    const client = await SequentialClient.open(target.port, target.invokePath());
+    const client = await SequentialClient.open(target.port, target.warmRequest());
     try {
       sequentialWarmup = await client.run(config.sequentialWarmupRequests);
       await sleep(IDLE_SETTLE_MS);
@@ -88,12 +88,19 @@ export async function measureWarmTarget(
       client.close();
     }
 
+    const { method } = target.warmRequest();
     for (const connections of config.concurrencies) {
       const warmup =
         config.loadWarmupSeconds > 0
-          ? await runLoad(tool, target.url(), connections, config.loadWarmupSeconds)
+          ? await runLoad(tool, target.warmUrl(), method, connections, config.loadWarmupSeconds)
           : undefined;
-      const measured = await runLoad(tool, target.url(), connections, config.loadSeconds);
+      const measured = await runLoad(
+        tool,
+        target.warmUrl(),
+        method,
+        connections,
+        config.loadSeconds,
+      );
       load.push({ connections, warmup, measured });
     }
   } catch (error) {

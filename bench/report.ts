@@ -162,6 +162,7 @@ export function evaluateGoals(targets: TargetFigures[], cold: ColdFigures | unde
     goal('Python warm sequential p50', '< 0.6 ms', python?.sequentialP50Ms, 'ms', (v) => v < 0.6),
   );
 
+  // The gateway targets (gateway-*) have their own goal, gatewayGoal.
   for (const figures of targets.filter((item) => item.id.startsWith('lambdacraft-'))) {
     const at64 = figures.load.find((phase) => phase.connections === 64);
     const name = figures.label.replace(/^LambdaCraft /, '').replace(/ no-op$/, '');
@@ -188,7 +189,37 @@ export function evaluateGoals(targets: TargetFigures[], cold: ColdFigures | unde
     goal('Python cold start (median)', '< 40 ms', cold?.pythonMedianMs, 'ms', (v) => v < 40),
     goal('Node cold start (median)', '< 60 ms', cold?.nodeMedianMs, 'ms', (v) => v < 60),
   );
+  for (const runtime of ['python', 'node'] as const) {
+    goals.push(gatewayGoal(targets, runtime));
+  }
   return goals;
+}
+
+/**
+ * Compares LambdaCraft's HTTP gateway at 64 clients with serverless-offline on the same
+ * runtime: met when the gateway's throughput is at least twice serverless-offline's and its
+ * p99 is under 30 ms.
+ */
+function gatewayGoal(targets: TargetFigures[], runtime: 'python' | 'node'): Goal {
+  const name = runtime === 'python' ? 'Python' : 'Node';
+  const at64 = (id: string) =>
+    targets.find((item) => item.id === id)?.load.find((phase) => phase.connections === 64);
+  const gateway = at64(`gateway-${runtime}`);
+  const peer = at64(`serverless-offline-${runtime}`);
+  const description = `gateway ${name}, 64 clients: throughput vs serverless-offline ${name}, and p99`;
+  const target = '>= 2x, p99 < 30 ms';
+  const figures = [gateway?.requestsPerSecond, peer?.requestsPerSecond, gateway?.p99Ms];
+  if (gateway === undefined || peer === undefined || !figures.every((v) => Number.isFinite(v))) {
+    return { description, target, measured: 'n/a', verdict: 'not measured' };
+  }
+
+  const ratio = gateway.requestsPerSecond / peer.requestsPerSecond;
+  return {
+    description,
+    target,
+    measured: `${formatNumber(gateway.requestsPerSecond)} /s vs ${formatNumber(peer.requestsPerSecond)} /s (${ratio.toFixed(1)}x), p99 ${formatNumber(gateway.p99Ms)} ms`,
+    verdict: ratio >= 2 && gateway.p99Ms < 30 ? 'met' : 'not met',
+  };
 }
 
 function goal(

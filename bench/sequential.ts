@@ -1,4 +1,4 @@
-import { checkNoopResponse, KeepAliveConnection } from './http-client.js';
+import { checkNoopResponse, KeepAliveConnection, type BenchRequest } from './http-client.js';
 import { max, nanosecondsToMs, percentile } from './stats.js';
 
 /** Maximum wait for one response, above the no-op functions' 3 s timeout. */
@@ -13,7 +13,7 @@ export interface SequentialResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Responses that were not a 200 with the no-op result. */
+  /** Responses that failed the request's check (for Invoke: not a 200 with the no-op result). */
   invalidResponses: number;
   /** The connection error that ended the phase early, if one did. */
   transportError: string | undefined;
@@ -23,15 +23,15 @@ export interface SequentialResult {
 /** Sends requests one at a time on one keep-alive connection and times each one. */
 export class SequentialClient {
   readonly #connection: KeepAliveConnection;
-  readonly #path: string;
+  readonly #request: BenchRequest;
 
-  private constructor(connection: KeepAliveConnection, path: string) {
+  private constructor(connection: KeepAliveConnection, request: BenchRequest) {
     this.#connection = connection;
-    this.#path = path;
+    this.#request = request;
   }
 
-  static async open(port: number, path: string): Promise<SequentialClient> {
-    return new SequentialClient(await KeepAliveConnection.open(port), path);
+  static async open(port: number, request: BenchRequest): Promise<SequentialClient> {
+    return new SequentialClient(await KeepAliveConnection.open(port), request);
   }
 
   /** Sends `count` requests back to back, timing each with `process.hrtime.bigint()`. */
@@ -44,9 +44,13 @@ export class SequentialClient {
     for (let i = 0; i < count; i += 1) {
       const started = process.hrtime.bigint();
       try {
-        const response = await this.#connection.post(this.#path, EVENT, REQUEST_TIMEOUT_MS);
+        const { method, path, check } = this.#request;
+        const response =
+          method === 'GET'
+            ? await this.#connection.get(path, REQUEST_TIMEOUT_MS)
+            : await this.#connection.post(path, EVENT, REQUEST_TIMEOUT_MS);
         latenciesMs.push(nanosecondsToMs(process.hrtime.bigint() - started));
-        const problem = checkNoopResponse(response);
+        const problem = check(response);
         if (problem !== undefined) {
           invalidResponses += 1;
           if (problems.length < KEPT_PROBLEMS) problems.push(`request ${i + 1}: ${problem}`);

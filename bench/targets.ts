@@ -6,6 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { TargetId } from './config.js';
+import { gatewayTargetDefinitions } from './gateway.js';
+import { checkHelloResponse, checkNoopResponse, type BenchRequest } from './http-client.js';
 import { BENCH_DIST_DIR, REPO_ROOT } from './paths.js';
 import {
   descendantPids,
@@ -28,8 +30,27 @@ export interface TargetDefinition {
   label: string;
   /** Function invoked by the warm phases; floors accept any name. */
   functionName: string;
-  /** Command line of the target; `dataDir` is an empty folder the target may write to. */
-  command(port: number, dataDir: string): { file: string; args: string[] };
+  /**
+   * Path of the HTTP gateway route that the warm phases request with GET, expecting the hello
+   * response. Without it they POST to the Invoke API path of `functionName`.
+   */
+  gatewayPath?: string;
+  /**
+   * True when the target writes plain text to stderr, not pino JSON lines: then only lines
+   * that name an error or a warning count as problems.
+   */
+  textLog?: boolean;
+  /**
+   * Command line of the target, which must listen on 127.0.0.1:`port`. `dataDir` is an empty
+   * folder the target may write to, and `sparePort` a second free port for a listener the
+   * harness does not use. `cwd` defaults to the repository root; `env` adds to the harness's
+   * environment.
+   */
+  command(
+    port: number,
+    dataDir: string,
+    sparePort: number,
+  ): { file: string; args: string[]; cwd?: string; env?: Record<string, string> };
 }
 
 /**
@@ -37,7 +58,8 @@ export interface TargetDefinition {
  * with the CLI at `platformMain`.
  */
 export function targetDefinitions(projectDir: string, platformMain: string): TargetDefinition[] {
-  // The HTTP gateway is not measured; --http-port 0 keeps it off its default port 3000.
+  // These targets measure the Invoke API; --http-port 0 keeps the HTTP gateway off its default
+  // port 3000. The gateway targets (bench/gateway.ts) measure the gateway.
   const platform = (port: number, dataDir: string) => ({
     file: process.execPath,
     args: [
@@ -87,6 +109,7 @@ export function targetDefinitions(projectDir: string, platformMain: string): Tar
       functionName: 'ColdPython1',
       command: platform,
     },
+    ...gatewayTargetDefinitions(platformMain),
   ];
 }
 
@@ -145,12 +168,14 @@ export class RunningTarget {
     dataDir: string,
   ): Promise<RunningTarget> {
     const port = await freePort();
-    const { file, args } = definition.command(port, dataDir);
+    const sparePort = await freePort();
+    if (sparePort === port) throw new Error(`no second free TCP port for ${definition.id}`);
+    const { file, args, cwd, env } = definition.command(port, dataDir, sparePort);
     const stdout = openSync(`${logPrefix}.stdout`, 'w');
     const stderr = openSync(`${logPrefix}.stderr`, 'w');
     const child = spawn(file, args, {
-      cwd: REPO_ROOT,
-      env: isolatedEnvironment(),
+      cwd: cwd ?? REPO_ROOT,
+      env: { ...isolatedEnvironment(), ...env },
       stdio: ['ignore', stdout, stderr],
     });
     closeSync(stdout);
@@ -178,8 +203,21 @@ export class RunningTarget {
     return `/2015-03-31/functions/${functionName}/invocations`;
   }
 
+  /** Returns the request of the warm phases: GET of the gateway route, else POST of `{}` to Invoke. */
+  warmRequest(): BenchRequest {
+    const { gatewayPath } = this.definition;
+    return gatewayPath === undefined
+      ? { method: 'POST', path: this.invokePath(), check: checkNoopResponse }
+      : { method: 'GET', path: gatewayPath, check: checkHelloResponse };
+  }
+
   url(functionName?: string): string {
     return `http://127.0.0.1:${this.port}${this.invokePath(functionName)}`;
+  }
+
+  /** URL of the load phases: `warmRequest`'s path on this target. */
+  warmUrl(): string {
+    return `http://127.0.0.1:${this.port}${this.warmRequest().path}`;
   }
 
   /**
@@ -247,7 +285,7 @@ export class RunningTarget {
   #problemLog(): Pick<StopReport, 'problemLogLines' | 'problemLogExcerpt'> {
     const lines = readFileSync(this.stderrFile, 'utf8')
       .split('\n')
-      .filter((line) => line.trim() !== '' && isProblemLine(line));
+      .filter((line) => line.trim() !== '' && isProblemLine(line, this.definition.textLog));
     return { problemLogLines: lines.length, problemLogExcerpt: lines.slice(0, KEPT_LOG_LINES) };
   }
 
@@ -260,8 +298,12 @@ export class RunningTarget {
   }
 }
 
-/** True for a pino line at level warn (40) or above, and for any line that is not JSON. */
-function isProblemLine(line: string): boolean {
+/**
+ * True for a pino line at level warn (40) or above and for any line that is not JSON; in a
+ * plain text log, true for a line with the word error or warning.
+ */
+function isProblemLine(line: string, textLog = false): boolean {
+  if (textLog) return /\b(error|warn(ing)?)\b/i.test(line);
   try {
     const entry = JSON.parse(line) as { level?: unknown };
     return typeof entry.level !== 'number' || entry.level >= 40;

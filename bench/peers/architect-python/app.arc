@@ -1,0 +1,7 @@
+# Architect sandbox peer of the HTTP gateway benchmark (Python). The harness copies this folder
+# into its working folder with the hello handler in src/http/get-hello and starts the sandbox.
+@app
+lambdacraft-bench-python
+
+@http
+get /hello
