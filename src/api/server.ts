@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { AccountContext } from '../functions/arn.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { Logger } from '../log.js';
+import { listenOn, stopServer } from '../net/http-server.js';
 import { lambdaError, sendLambdaError } from './lambda/errors.js';
 import { handleInvoke } from './lambda/invoke.js';
 
@@ -29,24 +30,16 @@ export class AwsEndpoint {
     this.#server.requestTimeout = 0;
   }
 
-  async listen(port: number, host: string): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.#server.address() as AddressInfo;
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return listenOn(this.#server, port, host);
   }
 
   closeAllConnections(): void {
     this.#server.closeAllConnections();
   }
 
-  async close(): Promise<void> {
-    this.#server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return stopServer(this.#server);
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

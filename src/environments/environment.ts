@@ -27,8 +27,6 @@ export interface InvocationRequest {
   invokedFunctionArn: string;
   traceId: string;
   clientContext: string | undefined;
-  /** Receives each line of function output as it arrives. */
-  onLogLine: ((line: string) => void) | undefined;
 }
 
 /** The reason an environment never became ready; it becomes the first caller's outcome. */
@@ -106,10 +104,6 @@ export class Environment {
 
   get state(): State {
     return this.#state;
-  }
-
-  get pid(): number | undefined {
-    return this.#child?.pid;
   }
 
   /** Starts the runtime; resolves when the runtime first requests an event, or fails to. */
@@ -221,7 +215,6 @@ export class Environment {
       return;
     }
     current.lines.add(line);
-    current.request.onLogLine?.(line);
   }
 
   #handleNext(): void {

@@ -58,14 +58,6 @@ export class EnvironmentPool {
     this.#logger = logger;
   }
 
-  get size(): number {
-    return this.#all.size;
-  }
-
-  get idleCount(): number {
-    return this.#idle.length;
-  }
-
   async run(request: InvocationRequest): Promise<InvocationOutcome> {
     const idle = this.#idle.pop();
     if (idle !== undefined) this.#busy += 1;

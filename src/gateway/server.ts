@@ -6,6 +6,7 @@ import { readBody } from '../api/read-body.js';
 import type { AccountContext } from '../functions/arn.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { Logger } from '../log.js';
+import { listenOn, stopServer } from '../net/http-server.js';
 import type { ApiDefinition, CorsRule, FunctionUrlDefinition } from '../template/http-events.js';
 import {
   buildFunctionUrlEvent,
@@ -67,15 +68,8 @@ export class HttpGateway {
     this.#server.requestTimeout = 0;
   }
 
-  async listen(port: number, host: string): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.#server.address() as AddressInfo;
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return listenOn(this.#server, port, host);
   }
 
   /** Replaces the routes and function URLs, after the template changed. */
@@ -88,9 +82,8 @@ export class HttpGateway {
     this.#server.closeAllConnections();
   }
 
-  async close(): Promise<void> {
-    this.#server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return stopServer(this.#server);
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -80,7 +80,6 @@ export class Invoker {
       invokedFunctionArn: functionArn(this.#options.account, functionName, options.qualifier),
       traceId: newTraceId(startedAtMs),
       clientContext: options.clientContext,
-      onLogLine: undefined,
     });
 
     const context = { requestId, version: config.version, memorySizeMb: config.memorySizeMb };

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { listenOn } from '../net/http-server.js';
 
 /**
  * Bytes an event or a response may have inside the Runtime API: 6 MiB plus 100 bytes of
@@ -68,14 +69,7 @@ export class RuntimeApiServer {
 
   /** Listens on a free loopback port and returns `host:port` for AWS_LAMBDA_RUNTIME_API. */
   async listen(host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.#server.address() as AddressInfo;
+    const address = await listenOn(this.#server, 0, host);
     return `${host}:${address.port}`;
   }
 

@@ -1,6 +1,5 @@
 import {
   parseDocument,
-  type Scalar,
   type ScalarTag,
   type CollectionTag,
   YAMLMap,
@@ -84,5 +83,3 @@ export function parseTemplateText(text: string): ParsedYaml {
 function firstLine(message: string): string {
   return message.split('\n', 1)[0] ?? message;
 }
-
-export type { Scalar };
