@@ -31,7 +31,7 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
   );
 }
 
-/** A logger that drops everything, for tests and one-shot commands that print their own output. */
+/** Creates a logger that drops everything, for tests and commands that print their own output. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }

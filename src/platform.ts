@@ -167,7 +167,7 @@ export class Platform {
 
   /** Stops every environment, closes the front doors and writes what the store still holds. */
   async close(): Promise<void> {
-    // Stop taking requests, end the environments (their invocations answer at once), then
+    // Stop taking requests, end the environments (their invocations return at once), then
     // drop connections still open and write what the store holds.
     const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
     await this.environments.close();

@@ -47,7 +47,8 @@ describe("AWS's Node.js runtime interface client as a custom runtime", () => {
     };
     assert.deepEqual(payload.echo, { k: 'v' });
     assert.equal(payload.functionName, 'node-ric');
-    assert.ok(payload.remainingMs > 0 && payload.remainingMs <= 3000);
+    assert.ok(payload.remainingMs > 0);
+    assert.ok(payload.remainingMs <= 3000);
     assert.equal(payload.arn, 'arn:aws:lambda:us-east-1:000000000000:function:node-ric');
     const log = Buffer.from(result.LogResult ?? '', 'base64').toString('utf8');
     assert.match(log, /\tINFO\tric handling [0-9a-f-]{36}\n/);

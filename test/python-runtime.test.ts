@@ -8,7 +8,7 @@ import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda'
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { json, parseReport, startPlatform, testFunction, type RunningPlatform } from './helpers.js';
 
-/** Outside /tmp, which every environment sees as its own private folder. */
+/** Outside /tmp, because every environment has its own private folder mounted there. */
 const OUTPUT_DIR = path.join(PACKAGE_ROOT, '.test-output', `python-${process.pid}`);
 
 const basic = (name: string, handler: string, overrides = {}) =>
@@ -107,7 +107,8 @@ describe('Python runtime', () => {
     assert.equal(payload.errorType, 'ValueError');
     assert.equal(payload.errorMessage, 'the handler failed on purpose');
     assert.match(String(payload.requestId), /^[0-9a-f-]{36}$/);
-    assert.ok(Array.isArray(payload.stackTrace) && payload.stackTrace.length > 0);
+    assert.ok(Array.isArray(payload.stackTrace));
+    assert.ok(payload.stackTrace.length > 0);
   });
 
   it('keeps the environment after a handled error', async () => {
@@ -174,7 +175,8 @@ describe('Python runtime', () => {
     assert.match(String(context.aws_request_id), /^[0-9a-f-]{36}$/);
     assert.equal(context.log_group_name, '/aws/lambda/py-context');
     assert.match(String(context.log_stream_name), /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
-    assert.ok(Number(context.remaining_ms) > 2000 && Number(context.remaining_ms) <= 3000);
+    assert.ok(Number(context.remaining_ms) > 2000);
+    assert.ok(Number(context.remaining_ms) <= 3000);
     assert.equal(context.identity_pool, null);
   });
 
@@ -216,7 +218,8 @@ describe('Python runtime', () => {
         env.AWS_ACCESS_KEY_ID !== process.env.AWS_ACCESS_KEY_ID,
     );
     assert.equal(env.AWS_PROFILE, undefined);
-    assert.ok(env.TMPDIR !== undefined && existsSync(env.TMPDIR));
+    assert.ok(env.TMPDIR !== undefined);
+    assert.ok(existsSync(env.TMPDIR));
   });
 
   // A private /tmp needs root, and a bind mount on /tmp would hide code that lives there.

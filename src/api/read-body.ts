@@ -2,7 +2,7 @@ import type http from 'node:http';
 
 /**
  * Reads a request body of at most `maxBytes`; resolves undefined when it is longer, after
- * draining it, so the answer can still be written on the same connection.
+ * draining it, so the response can still be written on the same connection.
  */
 export function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {

@@ -115,7 +115,7 @@ function isFolder(file: string): boolean {
   }
 }
 
-/** The template's folder and every code folder outside it, without nested repeats. */
+/** Lists the template's folder and every code folder outside it, without nested repeats. */
 function rootFolders(targets: WatchTargets): string[] {
   const folders = [path.dirname(targets.templateFile), ...targets.codeFolders.values()].sort();
   return folders.filter(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Samples closer together than this reuse the last answer. */
+/** Calls closer together than this reuse the last sample. */
 const SAMPLE_INTERVAL_MS = 200;
 /** Below this share of idle CPU time, the machine counts as saturated. */
 const SATURATED_IDLE_SHARE = 0.1;
@@ -13,7 +13,7 @@ let saturated = false;
 /**
  * Whether the machine's CPUs were nearly all busy over the last fraction of a second, from
  * /proc/stat. Starting another environment cannot make saturated CPUs go faster. Where
- * /proc/stat cannot be read, the answer is always false.
+ * /proc/stat cannot be read, it returns false.
  */
 export function cpusSaturated(now = Date.now()): boolean {
   if (now - lastSampleAt < SAMPLE_INTERVAL_MS) return saturated;

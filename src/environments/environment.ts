@@ -62,7 +62,7 @@ interface ActiveInvocation {
   timer: NodeJS.Timeout;
   lines: KeptLines;
   resolve: (outcome: InvocationOutcome) => void;
-  /** Set once the invocation has an answer, a timeout or an exit; later events are ignored. */
+  /** Set once the invocation has a result, a timeout or an exit, so later events are ignored. */
   settled: boolean;
 }
 
@@ -308,8 +308,8 @@ export class Environment {
         }),
       );
     }
-    // Output the runtime wrote just before answering may still sit in the pipe; one turn
-    // of the event loop lets its read callback run first.
+    // Output the runtime wrote just before its response may still be in the pipe, so one
+    // turn of the event loop lets its read callback run first.
     setImmediate(() => {
       this.#settle(current, { kind, payload, contentType, errorType, durationMs }, [], []);
     });
@@ -355,7 +355,7 @@ export class Environment {
     this.#state = 'dead';
     this.#api.close();
 
-    // Also when the platform itself ended the process (shutdown), so nobody waits for a
+    // Also when the platform itself ended the process (shutdown), so no caller waits for a
     // timeout that can no longer come.
     if (this.#initDone !== undefined) {
       this.#failInit(this.#failure('Runtime.ExitError', undefined, exitReason(code, signal)));

@@ -61,7 +61,7 @@ export async function findPythonInterpreters(
   return found;
 }
 
-/** The interpreters pyenv installed, whose shims on PATH are skipped. */
+/** Lists the interpreters pyenv installed, whose shims on PATH are skipped. */
 function pyenvVersions(env: NodeJS.ProcessEnv): string[] {
   const root = env.PYENV_ROOT ?? (env.HOME ? path.join(env.HOME, '.pyenv') : undefined);
   if (root === undefined) return [];

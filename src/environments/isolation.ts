@@ -20,7 +20,7 @@ export interface SpawnPlan {
   args: string[];
 }
 
-/** Wraps a spawn so that the process sees `tempDir` as /tmp. */
+/** Wraps a spawn so that the process has `tempDir` mounted as /tmp. */
 export function privateTmpPlan(tempDir: string, file: string, args: string[]): SpawnPlan {
   return {
     file: UNSHARE,

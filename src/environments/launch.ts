@@ -108,8 +108,8 @@ export class RuntimeLauncher implements Launcher {
 /**
  * V8 heap limits from the function's memory size, as Lambda's Node.js runtimes set them:
  * a tenth of the memory for the young generation (split into two semi-spaces) and the rest
- * for the old one. Without them V8 sizes its heap for the machine, and each environment
- * under load holds tens of megabytes more than its function needs.
+ * for the old one. Without them V8 sizes its heap for the machine rather than for the
+ * function's MemorySize.
  */
 function nodeHeapFlags(memorySizeMb: number): string[] {
   const newSpaceMb = Math.floor(memorySizeMb / 10);

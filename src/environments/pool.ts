@@ -112,7 +112,7 @@ export class EnvironmentPool {
     return lease;
   }
 
-  /** Starts environments for waiting requests as the rule in the class comment says. */
+  /** Starts environments for waiting requests by the rule in the class comment. */
   #scale(): void {
     if (this.#waiters.length === 0) {
       clearInterval(this.#checkTimer);
@@ -220,7 +220,7 @@ function average(previous: number | undefined, sample: number): number {
   return previous === undefined ? sample : previous + AVERAGE_WEIGHT * (sample - previous);
 }
 
-/** The caller's view of a failed Init: the runtime's own error body, or Lambda's message. */
+/** Builds the caller's outcome of a failed Init: the runtime's own error body, or Lambda's message. */
 export function initFailureOutcome(failure: InitFailure, requestId: string): InvocationOutcome {
   const payload =
     failure.body ??

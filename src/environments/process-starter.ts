@@ -19,7 +19,7 @@ const STARTUP_VARIABLE =
 export interface ProcessStarterOptions {
   /** Folder under which each runtime process gets its private temporary folder. */
   tempRoot: string;
-  /** Where Python writes bytecode of the functions and of our bootstrap. */
+  /** Folder for Python's bytecode of the functions and of our bootstrap. */
   pycacheDir: string;
   /** Bind-mount each process's temporary folder on /tmp in a mount namespace of its own. */
   privateTmp: boolean;
@@ -32,7 +32,7 @@ export interface ProcessStarterOptions {
 export interface StartedProcess {
   child: ChildProcess;
   tempDir: string;
-  /** Whether the process sees its temporary folder as /tmp (and nothing else of /tmp). */
+  /** True when the process has its temporary folder mounted as /tmp (and nothing else of /tmp). */
   privateTmp: boolean;
 }
 
@@ -70,7 +70,7 @@ export class ProcessStarter {
     rmSync(path.join(this.#options.pycacheDir, codePath), { recursive: true, force: true });
   }
 
-  /** Whether a process spawned for this command in this folder gets a private /tmp. */
+  /** Tells whether a process spawned for this command in this folder gets a private /tmp. */
   isolates(command: LaunchCommand, cwd: string): boolean {
     // A bind mount on /tmp would hide a runtime or code folder that lives under /tmp.
     return this.#options.privateTmp && ![cwd, command.file, ...command.args].some(underTmp);

@@ -13,12 +13,12 @@ export interface EnvironmentContext {
   runtimeApi: string;
   logStreamName: string;
   tempDir: string;
-  /** Whether the runtime sees `tempDir` mounted as /tmp. */
+  /** True when the runtime has `tempDir` mounted as /tmp. */
   privateTmp: boolean;
-  /** Where Python writes bytecode, so that code folders stay as they were deployed. */
+  /** Folder for Python's bytecode, so that code folders stay as they were deployed. */
   pycacheDir: string;
   runtimeDir: string;
-  /** Where handlers' AWS SDK calls go (the platform's AWS endpoint), when one is serving. */
+  /** URL for handlers' AWS SDK calls (the platform's AWS endpoint), when one is serving. */
   endpointUrl: string | undefined;
 }
 

@@ -6,7 +6,7 @@ export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionConfig>();
   readonly #invalid = new Map<string, string>();
 
-  /** Records a function the platform could not accept, so that calls to it can say why. */
+  /** Records a function the platform could not accept, so that calls to it can report why. */
   putInvalid(functionName: string, reason: string): void {
     this.#functions.delete(functionName);
     this.#invalid.set(functionName, reason);

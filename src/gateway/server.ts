@@ -151,7 +151,7 @@ export class HttpGateway {
     return match && { kind: 'route', match, path: rawPath };
   }
 
-  /** Answers a CORS preflight for an API or function URL that has CORS settings. */
+  /** Builds the response to a CORS preflight for an API or function URL with CORS settings. */
   #preflight(
     req: http.IncomingMessage,
     method: string,
@@ -242,8 +242,8 @@ export class HttpGateway {
 
 /**
  * API Gateway stops waiting for its integration after 29 seconds on REST APIs and 30 on
- * HTTP APIs; the function goes on running, as it does on AWS. Function URLs wait for the
- * function's own timeout.
+ * HTTP APIs, and the function goes on running, as it does on AWS. Function URLs wait for
+ * the function's own timeout.
  */
 const INTEGRATION_TIMEOUT_MS: Record<GatewayKind, number | undefined> = {
   rest: 29_000,
@@ -281,7 +281,7 @@ function apiContext(api: ApiDefinition, account: AccountContext, host: string): 
   };
 }
 
-/** A lowercase alphanumeric id derived from a name, so it stays the same across restarts. */
+/** Derives a lowercase alphanumeric id from a name, so it stays the same across restarts. */
 export function stableId(name: string, length: number): string {
   const digest = createHash('sha256').update(name).digest();
   let id = '';
@@ -346,7 +346,7 @@ function internalError(kind: 'rest' | 'http' | 'url'): Buffer {
   );
 }
 
-/** What a REST API answers for a path or method it has no route for. */
+/** Returns the response of a REST API for a path or method it has no route for. */
 function missingToken(): GatewayResponse {
   return {
     statusCode: 403,
@@ -355,7 +355,7 @@ function missingToken(): GatewayResponse {
   };
 }
 
-/** What an HTTP API answers for a route it does not have. */
+/** Returns the response of an HTTP API for a route it does not have. */
 function notFound(): GatewayResponse {
   return { statusCode: 404, headers: jsonType(), body: Buffer.from('{"message":"Not Found"}') };
 }

@@ -134,7 +134,7 @@ export class Invoker {
   }
 }
 
-/** An X-Ray trace header: `Root=1-<epoch seconds hex>-<24 hex>;Parent=<16 hex>;Sampled=0`. */
+/** Makes an X-Ray trace header: `Root=1-<epoch seconds hex>-<24 hex>;Parent=<16 hex>;Sampled=0`. */
 function newTraceId(nowMs: number): string {
   const epoch = Math.floor(nowMs / 1000)
     .toString(16)

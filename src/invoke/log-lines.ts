@@ -31,7 +31,7 @@ export function endLine(context: LogContext): string {
   return `END RequestId: ${context.requestId}`;
 }
 
-/** The tab-separated REPORT line, with its trailing tab, Init Duration last and only when cold. */
+/** Formats the tab-separated REPORT line, with its trailing tab, Init Duration last and only when cold. */
 export function reportLine(context: LogContext, outcome: InvocationOutcome): string {
   const fields = [
     `REPORT RequestId: ${context.requestId}`,
@@ -46,7 +46,7 @@ export function reportLine(context: LogContext, outcome: InvocationOutcome): str
   return `${fields.join('\t')}\t`;
 }
 
-/** The invocation's whole log, from START to REPORT, each line ending in a newline. */
+/** Formats the invocation's whole log, from START to REPORT, each line ending in a newline. */
 export function invocationLog(context: LogContext, outcome: InvocationOutcome): string {
   const lines = [
     ...outcome.preambleLines,
@@ -60,7 +60,7 @@ export function invocationLog(context: LogContext, outcome: InvocationOutcome): 
   return `${lines.join('\n')}\n`;
 }
 
-/** The last TAIL_LOG_BYTES of a log, base64-encoded for `X-Amz-Log-Result`. */
+/** Returns the last TAIL_LOG_BYTES of a log, base64-encoded for `X-Amz-Log-Result`. */
 export function tailLog(log: string): string {
   const bytes = Buffer.from(log, 'utf8');
   return bytes.subarray(Math.max(0, bytes.length - TAIL_LOG_BYTES)).toString('base64');

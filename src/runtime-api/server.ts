@@ -41,7 +41,7 @@ type Route = 'next' | 'response' | 'error' | 'init-error';
 /**
  * The Runtime API (2018-06-01) of one execution environment. Each environment listens on a
  * port of its own, so every request is known to come from that environment's runtime. A
- * `/next` long-poll is held as an open response and answered when `deliver` is called.
+ * `/next` long-poll is held as an open response and completed when `deliver` is called.
  */
 export class RuntimeApiServer {
   readonly #server: http.Server;
@@ -55,7 +55,7 @@ export class RuntimeApiServer {
   constructor(listener: RuntimeApiListener) {
     this.#listener = listener;
     this.#server = http.createServer(
-      // A runtime's own HTTP client may leave out Host, which HTTP/1.1 asks for.
+      // A runtime's own HTTP client may leave out Host, which HTTP/1.1 requires.
       { keepAliveTimeout: 0, noDelay: true, requireHostHeader: false },
       (req, res) => {
         this.#route(req, res);
@@ -73,7 +73,7 @@ export class RuntimeApiServer {
     return `${host}:${address.port}`;
   }
 
-  /** Hands an event to the runtime now if it is waiting in `/next`, otherwise when it asks. */
+  /** Sends an event to the runtime now if it is waiting in `/next`, otherwise at its next request. */
   deliver(event: RuntimeEvent): void {
     this.#currentRequestId = event.requestId;
     const res = this.#waitingNext;
@@ -171,7 +171,7 @@ export class RuntimeApiServer {
       sendJson(res, repeated ? 403 : 400, repeated ? invalidTransition(route) : invalidRequestId());
       return;
     }
-    // Claimed before the body arrives, so that a second answer sent at once is refused.
+    // Claimed before the body arrives, so that a second response sent at once is rejected.
     this.#currentRequestId = undefined;
     this.#answeredRequestId = requestId;
 

@@ -1,14 +1,8 @@
-import {
-  parseDocument,
-  type ScalarTag,
-  type CollectionTag,
-  YAMLMap,
-  YAMLSeq,
-} from 'yaml';
+import { parseDocument, type ScalarTag, type CollectionTag, YAMLMap, YAMLSeq } from 'yaml';
 
 /**
  * CloudFormation's short-form tags (`!Ref`, `!Sub`, ...). Each becomes the long form
- * (`{"Ref": ...}`, `{"Fn::Sub": ...}`) so the rest of the loader sees one notation.
+ * (`{"Ref": ...}`, `{"Fn::Sub": ...}`) so the rest of the loader handles one notation.
  */
 const FUNCTIONS = [
   'Base64',
