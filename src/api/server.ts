@@ -1,20 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { AccountContext } from '../functions/arn.js';
-import type { Invoker } from '../invoke/invoker.js';
-import type { Logger } from '../log.js';
 import { listenOn, stopServer } from '../net/http-server.js';
 import { lambdaError, sendLambdaError } from './lambda/errors.js';
 import { handleInvoke } from './lambda/invoke.js';
+import type { ApiContext, ApiRoute } from './routes.js';
 
-const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+export type AwsEndpointOptions = ApiContext;
 
-export interface AwsEndpointOptions {
-  invoker: Invoker;
-  account: AccountContext;
-  logger: Logger;
-}
+/** Every operation the endpoint serves, matched in order. */
+const ROUTES: ApiRoute[] = [
+  { method: 'POST', path: /^\/2015-03-31\/functions\/([^/]+)\/invocations$/, handle: handleInvoke },
+];
 
 /** The AWS endpoint: one HTTP server for every AWS API the platform speaks. */
 export class AwsEndpoint {
@@ -48,18 +45,19 @@ export class AwsEndpoint {
     const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
     const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
 
-    const invoke = INVOKE_PATH.exec(pathname);
-    if (invoke && req.method === 'POST') {
-      const { invoker, account } = this.#options;
-      await handleInvoke(req, res, invoke[1] ?? '', query, invoker, account);
-      return;
+    for (const route of ROUTES) {
+      const match = route.method === req.method ? route.path.exec(pathname) : null;
+      if (match) {
+        await route.handle({ req, res, params: match.slice(1), query, context: this.#options });
+        return;
+      }
     }
 
     req.resume();
     throw lambdaError(
       'UnknownOperationException',
       404,
-      `no operation at ${req.method ?? ''} ${pathname}; this endpoint serves the Lambda Invoke API`,
+      `no operation at ${req.method ?? ''} ${pathname}; this endpoint serves the Lambda API`,
     );
   }
 

@@ -7,8 +7,8 @@ import {
   parseFunctionReference,
   type AccountContext,
 } from '../../functions/arn.js';
-import type { Invoker } from '../../invoke/invoker.js';
 import { readBody } from '../read-body.js';
+import type { ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
 
 /** Lambda's limit on a synchronous Invoke request body. */
@@ -28,15 +28,15 @@ interface InvokeRequest {
 }
 
 /** `POST /2015-03-31/functions/{FunctionName}/invocations`: the Invoke operation. */
-export async function handleInvoke(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  rawFunctionName: string,
-  query: URLSearchParams,
-  invoker: Invoker,
-  account: AccountContext,
-): Promise<void> {
-  const request = parseInvokeRequest(req, rawFunctionName, query, account);
+export async function handleInvoke({
+  req,
+  res,
+  params,
+  query,
+  context,
+}: ApiRequest): Promise<void> {
+  const { invoker, account } = context;
+  const request = parseInvokeRequest(req, params[0] ?? '', query, account);
   invoker.resolve(request.functionName, request.qualifier);
 
   if (request.invocationType === 'DryRun') {
