@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+
+import { SignatureV4 } from '@smithy/signature-v4';
 
 import { findHeader } from '../src/gateway/events/request-parts.js';
 import {
@@ -32,6 +35,7 @@ import {
   OMITS_BASE64_FLAG,
   OMITS_PRINCIPAL_ORG,
   REDACTED_IAM,
+  STAGELESS_CONTEXT_PATH,
   UNTYPED_BODY,
   UNTYPED_BODY_V1,
 } from '../src/gateway/events/testdata/reasons.js';
@@ -45,6 +49,10 @@ const ECHO_DIR = path.join(FUNCTIONS_DIR, 'gateway-echo');
 const ACCOUNT = { accountId: '123456789012', region: 'us-east-1' };
 /** The key of the gateway that serves the template's function URLs and no API. */
 const FUNCTION_URLS = 'function URLs';
+/** The function whose URL has AuthType AWS_IAM; requests to it are signed with SIGNING_KEY. */
+const IAM_URL = 'IamUrlEcho';
+/** One of the access keys whose secret the gateway has by default. */
+const SIGNING_KEY = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' };
 
 type Kind = 'rest' | 'http-v1' | 'http' | 'url';
 
@@ -102,15 +110,20 @@ function environmentFields(
   );
 }
 
-// Each gateway gap is also compared by a todo test, which passes once the gap is fixed.
-const IAM_URL_GAP =
-  'the gateway serves AWS_IAM function URLs as AuthType NONE, so their events have no authorizer.iam';
-const DECODED_PATH_GAP =
-  'HTTP APIs pass the path percent-decoded (users of hono reported in 2024 that a request for /RSC/%40id gave rawPath "/RSC/@id"), but the gateway passes it as received';
-// NOTE: the Go examples give requestContext.path without the stage, so closing this gap would
-// make them differ instead.
-const REST_STAGE_PATH_GAP =
-  'the execute-api endpoint gives requestContext.path with the stage first (/prod/path/to/resource), but the gateway serves REST APIs without the stage and leaves it out';
+const EXAMPLE_IAM_CALLER = {
+  'requestContext.authorizer.iam':
+    'the example names an IAM user of another account; the gateway names the root user of the platform account',
+};
+/** Headers that the signature of a request to an AWS_IAM function URL adds. */
+const SIGNATURE_HEADERS = Object.fromEntries(
+  ['x-amz-content-sha256', 'x-amz-date'].map((name) => [
+    `headers.${name}`,
+    'the example leaves out the SigV4 headers that a request to an AWS_IAM URL carries',
+  ]),
+);
+const SIGNED_NOW = {
+  'headers.x-amz-date': 'the test signs the request now, not at the time of the recording',
+};
 
 // Fields the gateway derives from the matched route, which the builder tests take from the fixture.
 const DEFAULT_ROUTE_PARAMETERS = {
@@ -154,6 +167,7 @@ const FIXTURES: ReplayCase[] = [
         'requestContext.identity.clientCert': 'the example has an mTLS client certificate',
         'requestContext.authorizer': LAMBDA_AUTHORIZER,
         'requestContext.domainPrefix': INCONSISTENT_PREFIX,
+        'requestContext.path': STAGELESS_CONTEXT_PATH,
       },
       extra: {
         isBase64Encoded: OMITS_BASE64_FLAG,
@@ -173,6 +187,7 @@ const FIXTURES: ReplayCase[] = [
         'requestContext.domainPrefix': INCONSISTENT_PREFIX,
         'requestContext.operationName':
           'the example method has an OpenAPI operation name, which the template does not set',
+        'requestContext.path': STAGELESS_CONTEXT_PATH,
       },
       extra: {
         isBase64Encoded: OMITS_BASE64_FLAG,
@@ -224,6 +239,8 @@ const FIXTURES: ReplayCase[] = [
         ),
         'requestContext.identity.userAgent':
           'the console test gives the user agent of its AWS SDK, not of a User-Agent header',
+        'requestContext.path':
+          'the console test invokes the method directly, without a stage in the URL',
       },
     },
   },
@@ -238,6 +255,7 @@ const FIXTURES: ReplayCase[] = [
         'requestContext.authorizer': LAMBDA_AUTHORIZER,
         'requestContext.domainPrefix': INCONSISTENT_PREFIX,
         'requestContext.identity.otherField': PARSER_TEST_FIELD,
+        'requestContext.path': STAGELESS_CONTEXT_PATH,
         otherField: PARSER_TEST_FIELD,
       },
       extra: {
@@ -255,6 +273,7 @@ const FIXTURES: ReplayCase[] = [
         ...INVENTED_IDENTITY,
         'requestContext.authorizer': LAMBDA_AUTHORIZER,
         'requestContext.domainPrefix': INCONSISTENT_PREFIX,
+        'requestContext.path': STAGELESS_CONTEXT_PATH,
         'queryStringParameters.name':
           'the example keeps the first of two values; API Gateway keeps the last (AWS guide example: ["you", "me"] gives "me")',
       },
@@ -278,6 +297,7 @@ const FIXTURES: ReplayCase[] = [
         'requestContext.identity.apiKey':
           'SAM sends apiKey null; AWS sends no apiKey without an API key in a REST event recorded in Aug 2024',
         version: 'SAM adds the version field of HTTP APIs, which REST APIs do not send',
+        'requestContext.path': 'SAM leaves the stage out of requestContext.path',
       },
       extra: Object.fromEntries(
         ['accessKey', 'cognitoIdentityId', 'principalOrgId'].map((field) => [
@@ -305,7 +325,6 @@ const FIXTURES: ReplayCase[] = [
       'pathParameters.proxy':
         'the SAM example starts the greedy value with a slash; the AWS guide example gives "hello/world" for /hello/world',
     },
-    gaps: { 'requestContext.path': REST_STAGE_PATH_GAP },
   },
 
   // HTTP APIs with payload format 1.0.
@@ -421,10 +440,6 @@ const FIXTURES: ReplayCase[] = [
       },
     },
     routing: DEFAULT_ROUTE_PARAMETERS,
-    gaps: {
-      rawPath: DECODED_PATH_GAP,
-      'requestContext.http.path': DECODED_PATH_GAP,
-    },
   },
   {
     file: 'aws-lambda-rust-runtime/apigw_v2_proxy_request_minimal.json',
@@ -599,29 +614,25 @@ const FIXTURES: ReplayCase[] = [
     file: 'aws-lambda-go/function-url-domain-only-get-request.json',
     kind: 'url',
     target: 'IamUrlEcho',
-    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM } },
-    gaps: { 'requestContext.authorizer': IAM_URL_GAP },
+    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM, ...SIGNED_NOW } },
   },
   {
     file: 'aws-lambda-go/function-url-domain-only-get-request-trailing-slash.json',
     kind: 'url',
     target: 'IamUrlEcho',
-    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM } },
-    gaps: { 'requestContext.authorizer': IAM_URL_GAP },
+    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM, ...SIGNED_NOW } },
   },
   {
     file: 'aws-lambda-go/function-url-domain-only-request-with-base64-encoded-body.json',
     kind: 'url',
     target: 'IamUrlEcho',
-    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM } },
-    gaps: { 'requestContext.authorizer': IAM_URL_GAP },
+    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM, ...SIGNED_NOW } },
   },
   {
     file: 'aws-lambda-go/function-url-request-with-headers-and-cookies-and-text-body.json',
     kind: 'url',
     target: 'IamUrlEcho',
-    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM } },
-    gaps: { 'requestContext.authorizer': IAM_URL_GAP },
+    example: { differs: { 'requestContext.authorizer.iam': REDACTED_IAM, ...SIGNED_NOW } },
   },
   {
     file: 'powertools-lambda-python/lambdaFunctionUrlEvent.json',
@@ -657,8 +668,10 @@ const FIXTURES: ReplayCase[] = [
         'headers.cookie': DOC_COOKIE_HEADER,
         body: UNTYPED_BODY,
         isBase64Encoded: UNTYPED_BODY,
+        ...EXAMPLE_IAM_CALLER,
       },
       extra: {
+        ...SIGNATURE_HEADERS,
         routeKey: 'this revision of the example leaves it out',
         'requestContext.routeKey': 'this revision of the example leaves it out',
         'requestContext.stage': 'this revision of the example leaves it out',
@@ -668,7 +681,6 @@ const FIXTURES: ReplayCase[] = [
           'this revision of the example leaves it out',
       },
     },
-    gaps: { 'requestContext.authorizer': IAM_URL_GAP },
   },
   {
     // The AWS documentation example of a function URL event, current revision.
@@ -686,9 +698,10 @@ const FIXTURES: ReplayCase[] = [
         'headers.cookie': DOC_COOKIE_HEADER,
         body: UNTYPED_BODY,
         isBase64Encoded: UNTYPED_BODY,
+        ...EXAMPLE_IAM_CALLER,
       },
+      extra: SIGNATURE_HEADERS,
     },
-    gaps: { 'requestContext.authorizer': IAM_URL_GAP },
   },
   {
     file: 'aws-lambda-rust-runtime/lambda_function_url_request.json',
@@ -933,6 +946,68 @@ function parseResponse(received: Buffer): RawResponse | undefined {
   return { statusCode: Number(statusLine.split(' ')[1]), headers, body };
 }
 
+/**
+ * Signs a request with SigV4 (service `lambda`) as an AWS SDK signs a function URL request.
+ * The signer replaces an X-Amz-Date header, keeps an X-Amz-Content-SHA256 header as the
+ * payload hash, and adds an Authorization header.
+ */
+async function signed(request: RawRequest): Promise<RawRequest> {
+  const queryStart = request.target.indexOf('?');
+  const path = queryStart === -1 ? request.target : request.target.slice(0, queryStart);
+  const query: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(request.target.slice(path.length))) {
+    (query[name] ??= []).push(value);
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of request.headers) {
+    const lower = name.toLowerCase();
+    headers[lower] = lower in headers ? `${headers[lower]},${value}` : value;
+  }
+  const signer = new SignatureV4({
+    service: 'lambda',
+    region: ACCOUNT.region,
+    credentials: SIGNING_KEY,
+    sha256: NodeSha256,
+  });
+  const result = await signer.sign({
+    method: request.method,
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    path,
+    query,
+    headers,
+    body: request.body,
+  });
+  return { ...request, headers: Object.entries(result.headers) };
+}
+
+/** Data as the signer passes it to its hash. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+/** The hash interface that SignatureV4 expects, over node:crypto. With a secret it is an HMAC. */
+class NodeSha256 {
+  readonly #hash;
+
+  constructor(secret?: SourceData) {
+    this.#hash =
+      secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+
+  update(data: SourceData): void {
+    this.#hash.update(toBytes(data));
+  }
+
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.#hash.digest()));
+  }
+}
+
+function toBytes(data: SourceData): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** Sends a request and returns the event that the echo function received. */
 async function echoedEvent(port: number, request: RawRequest): Promise<Json> {
   const response = await send(port, request);
@@ -1015,7 +1090,8 @@ describe('HTTP gateway with the echo template', () => {
         ? requestFromV1Fixture(fixture)
         : requestFromV2Fixture(fixture, isUrl ? `/lambda-url/${testCase.target}` : '');
     const framed = withFramingHeaders(request, `127.0.0.1:${port}`);
-    const event = await echoedEvent(port, framed.request);
+    const sent = testCase.target === IAM_URL ? await signed(framed.request) : framed.request;
+    const event = await echoedEvent(port, sent);
     return { fixture, event, added: framed.added };
   }
 
@@ -1134,13 +1210,23 @@ describe('HTTP gateway with the echo template', () => {
       }
     });
 
-    it('AWS_IAM function URL names the caller', { todo: IAM_URL_GAP }, async () => {
-      const event = await echoedEvent(
-        ...repeatedValuesRequest(FUNCTION_URLS, '/lambda-url/IamUrlEcho/'),
-      );
+    it('AWS_IAM function URL names the caller', async () => {
+      const [port, request] = repeatedValuesRequest(FUNCTION_URLS, `/lambda-url/${IAM_URL}/`);
+
+      const event = await echoedEvent(port, await signed(request));
 
       assert.equal(at(event, 'requestContext.accountId'), ACCOUNT.accountId);
-      assert.notEqual(at(event, 'requestContext.authorizer.iam'), undefined);
+      assert.equal(at(event, 'requestContext.authorizer.iam.accessKey'), SIGNING_KEY.accessKeyId);
+      assert.equal(at(event, 'headers.authorization'), undefined);
+    });
+
+    it('AWS_IAM function URL rejects an unsigned request', async () => {
+      const response = await send(
+        ...repeatedValuesRequest(FUNCTION_URLS, `/lambda-url/${IAM_URL}/`),
+      );
+
+      assert.equal(response.statusCode, 403);
+      assert.equal(findHeader(response.headers, 'x-amzn-errortype'), 'AccessDeniedException');
     });
   });
 });

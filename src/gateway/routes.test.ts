@@ -53,6 +53,22 @@ describe('route table', () => {
     });
   }
 
+  it('passes the decoded path on for HTTP APIs', () => {
+    const match = table.match('GET', '/items/caf%C3%A9%20au+lait');
+    assert.equal(match?.path, '/items/café au+lait');
+    assert.deepEqual(match?.pathParameters, { id: 'café au+lait' });
+  });
+
+  it('splits HTTP API paths at a decoded slash', () => {
+    const match = table.match('GET', '/items/a%2Fb');
+    assert.equal(match?.definition.functionName, 'ANY /{proxy+}');
+    assert.deepEqual(match?.pathParameters, { proxy: 'items/a/b' });
+  });
+
+  it('matches nothing when an HTTP API rejects the path', () => {
+    assert.equal(table.match('GET', '/items/%25zz'), undefined);
+  });
+
   it('reports a duplicate method and path', () => {
     const duplicate = new RouteTable(new Map([['Api', api]]), [
       route('GET', '/a', 'first'),
@@ -63,5 +79,43 @@ describe('route table', () => {
       duplicate.conflicts[0] ?? '',
       /^second: route GET \/a is already served by first; change its Path or Method$/,
     );
+  });
+});
+
+describe('route table for a REST API', () => {
+  const restApi: ApiDefinition = { ...api, logicalId: 'Rest', kind: 'rest', stage: 'Prod' };
+  const restRoute = (method: string, path: string): RouteDefinition => ({
+    ...route(method, path),
+    apiLogicalId: 'Rest',
+  });
+  const table = new RouteTable(new Map([['Rest', restApi]]), [
+    restRoute('GET', '/items/{id}'),
+    restRoute('GET', '/café'),
+    restRoute('ANY', '/files/{proxy+}'),
+  ]);
+
+  it('passes parameters percent-encoded', () => {
+    const match = table.match('GET', '/items/a%20b+c%C3%A9');
+    assert.equal(match?.path, '/items/a%20b+c%C3%A9');
+    assert.deepEqual(match?.pathParameters, { id: 'a%20b+c%C3%A9' });
+  });
+
+  it('keeps an encoded slash inside a segment', () => {
+    const match = table.match('GET', '/items/a%2Fb');
+    assert.deepEqual(match?.pathParameters, { id: 'a%2Fb' });
+  });
+
+  it('compares literal segments decoded', () => {
+    assert.equal(table.match('GET', '/caf%C3%A9')?.definition.functionName, 'GET /café');
+  });
+
+  it('joins a greedy parameter from encoded segments', () => {
+    const match = table.match('PUT', '/files/x%20y/z%2Fw');
+    assert.deepEqual(match?.pathParameters, { proxy: 'x%20y/z%2Fw' });
+  });
+
+  it('serves a path that HTTP APIs reject', () => {
+    const match = table.match('GET', '/items/%25zz');
+    assert.deepEqual(match?.pathParameters, { id: '%25zz' });
   });
 });

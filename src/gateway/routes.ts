@@ -1,4 +1,5 @@
 import type { ApiDefinition, RouteDefinition } from '../template/http-events.js';
+import { decodeHttpApiPath, decodePathLeniently } from './request-path.js';
 
 type Segment =
   | { kind: 'literal'; value: string }
@@ -14,7 +15,23 @@ interface CompiledRoute {
 export interface RouteMatchResult {
   definition: RouteDefinition;
   api: ApiDefinition;
+  /** Parameter values in the form the API passes them on; `null` when the route has none. */
   pathParameters: Record<string, string> | null;
+  /** The request path as the API passes it on: percent-encoded for REST, decoded for HTTP. */
+  path: string;
+}
+
+/** One path segment: the value a parameter receives, and the text a literal is compared to. */
+interface PathPart {
+  value: string;
+  decoded: string;
+}
+
+/** The segments of one request path, split the way each kind of API splits them. */
+interface RequestParts {
+  rest: PathPart[];
+  /** Undefined when HTTP APIs reject the path. */
+  http: { path: string; parts: PathPart[] } | undefined;
 }
 
 /** Specificity of a segment kind: API Gateway prefers a literal over `{param}` over `{proxy+}`. */
@@ -63,20 +80,43 @@ export class RouteTable {
     return [...this.#routes, ...this.#defaults].some((route) => route.api.kind === 'rest');
   }
 
-  /** Finds the route for a method and a percent-encoded path, or undefined. */
-  match(method: string, rawPath: string): RouteMatchResult | undefined {
-    const parts = splitPath(rawPath);
-    if (parts === undefined) return undefined;
+  get hasHttpApi(): boolean {
+    return [...this.#routes, ...this.#defaults].some((route) => route.api.kind === 'http');
+  }
 
+  /**
+   * Finds the route for a method and a path as received (percent-encoded, without the query
+   * string), or undefined. REST routes match the encoded path split at its `/` characters,
+   * so `%2F` stays inside a segment. HTTP API routes match the decoded path, where `%2F`
+   * has become a separator. Both compare literal segments after decoding.
+   */
+  match(method: string, rawPath: string): RouteMatchResult | undefined {
+    const request = splitRequestPath(rawPath);
     for (const route of this.#routes) {
       if (route.definition.method !== method && route.definition.method !== 'ANY') continue;
-      const pathParameters = matchSegments(route.segments, parts);
+
+      const candidate =
+        route.api.kind === 'rest' ? { path: rawPath, parts: request.rest } : request.http;
+      if (candidate === undefined) continue;
+      const pathParameters = matchSegments(route.segments, candidate.parts);
       if (pathParameters !== undefined) {
-        return { definition: route.definition, api: route.api, pathParameters };
+        return {
+          definition: route.definition,
+          api: route.api,
+          pathParameters,
+          path: candidate.path,
+        };
       }
     }
+
     const fallback = this.#defaults[0];
-    return fallback && { definition: fallback.definition, api: fallback.api, pathParameters: null };
+    if (fallback === undefined || request.http === undefined) return undefined;
+    return {
+      definition: fallback.definition,
+      api: fallback.api,
+      pathParameters: null,
+      path: request.http.path,
+    };
   }
 }
 
@@ -94,33 +134,48 @@ function compile(path: string): Segment[] {
     });
 }
 
-/** Splits a request path into decoded segments; undefined when it is not valid percent-encoding. */
-function splitPath(rawPath: string): string[] | undefined {
-  try {
-    return rawPath
-      .split('/')
-      .filter((part) => part !== '')
-      .map((part) => decodeURIComponent(part));
-  } catch {
-    return undefined;
-  }
+/**
+ * Splits a request path for both kinds of API. REST APIs pass parameters percent-encoded as
+ * received: a REST event captured against AWS by hotsock/voker (Jul 2026) has
+ * `pathParameters.proxy` = `capture/space%20value`, and a serverless-offline bug report
+ * (Jul 2017) shows `test%7Cid` arriving unchanged in an `{id}`. HTTP APIs pass them decoded,
+ * because they decode the whole path first: a powertools-lambda-python bug report (Apr 2022)
+ * shows a space from `%20` in an HTTP API path parameter.
+ */
+function splitRequestPath(rawPath: string): RequestParts {
+  const rest = nonEmptySegments(rawPath).map((value) => ({
+    value,
+    decoded: decodePathLeniently(value),
+  }));
+  const httpPath = decodeHttpApiPath(rawPath);
+  if (httpPath === undefined) return { rest, http: undefined };
+
+  const parts = nonEmptySegments(httpPath).map((value) => ({ value, decoded: value }));
+  return { rest, http: { path: httpPath, parts } };
+}
+
+function nonEmptySegments(path: string): string[] {
+  return path.split('/').filter((part) => part !== '');
 }
 
 function matchSegments(
   segments: Segment[],
-  parts: string[],
+  parts: PathPart[],
 ): Record<string, string> | null | undefined {
   const parameters: Record<string, string> = {};
   for (const [index, segment] of segments.entries()) {
     const part = parts[index];
     if (segment.kind === 'greedy') {
       if (part === undefined) return undefined;
-      parameters[segment.name] = parts.slice(index).join('/');
+      parameters[segment.name] = parts
+        .slice(index)
+        .map((rest) => rest.value)
+        .join('/');
       return parameters;
     }
     if (part === undefined) return undefined;
-    if (segment.kind === 'literal' && segment.value !== part) return undefined;
-    if (segment.kind === 'parameter') parameters[segment.name] = part;
+    if (segment.kind === 'literal' && segment.value !== part.decoded) return undefined;
+    if (segment.kind === 'parameter') parameters[segment.name] = part.value;
   }
   if (parts.length !== segments.length) return undefined;
   return Object.keys(parameters).length === 0 ? null : parameters;

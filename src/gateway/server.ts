@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { readBody } from '../api/read-body.js';
+import { LambdaCraftError } from '../errors.js';
 import type { AccountContext } from '../functions/arn.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { Logger } from '../log.js';
@@ -14,13 +15,18 @@ import {
   buildHttpApiV1Event,
   buildRestEvent,
 } from './events/index.js';
-import type { ApiContext, GatewayRequest, RouteMatch } from './events/index.js';
+import type { ApiContext, GatewayRequest, IamCaller, RouteMatch } from './events/index.js';
+import { authenticateIamRequest, DEFAULT_IAM_CREDENTIALS, type IamCredential } from './iam-auth.js';
+import { decodeHttpApiPath } from './request-path.js';
 import {
   functionErrorResponse,
+  functionUrlForbiddenResponse,
+  invalidPathResponse,
   mapFunctionUrlResponse,
   mapHttpApiResponse,
   mapHttpApiV1Response,
   mapRestResponse,
+  throttledResponse,
   timeoutResponse,
   type GatewayKind,
   type GatewayResponse,
@@ -32,12 +38,32 @@ export const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
 /** Function URLs are served under this path prefix, followed by the function name. */
 export const FUNCTION_URL_PREFIX = '/lambda-url/';
 
+/**
+ * How long API Gateway waits for its Lambda integration before it returns a timeout response:
+ * 29 seconds on REST APIs and 30 on HTTP APIs. The function goes on running, as it does on
+ * AWS. Function URLs have no such limit and wait for the function's own timeout.
+ */
+export const INTEGRATION_TIMEOUT_MS: IntegrationTimeouts = { rest: 29_000, http: 30_000 };
+
+/** Integration timeouts in milliseconds, per kind of API. */
+export interface IntegrationTimeouts {
+  rest: number;
+  http: number;
+}
+
 export interface HttpGatewayOptions {
   routes: RouteTable;
   functionUrls: FunctionUrlDefinition[];
   invoker: Invoker;
   account: AccountContext;
   logger: Logger;
+  /** Overrides API Gateway's integration timeouts (`INTEGRATION_TIMEOUT_MS`), for tests. */
+  integrationTimeoutMs?: Partial<IntegrationTimeouts>;
+  /**
+   * Access keys whose SigV4 signatures AWS_IAM function URLs verify. Defaults to
+   * `DEFAULT_IAM_CREDENTIALS`. Requests signed with any other key are accepted unchecked.
+   */
+  iamCredentials?: readonly IamCredential[];
 }
 
 type Target =
@@ -52,10 +78,12 @@ type Target =
 export class HttpGateway {
   readonly #server: http.Server;
   readonly #options: HttpGatewayOptions;
+  readonly #integrationTimeoutMs: IntegrationTimeouts;
   #urls: Map<string, FunctionUrlDefinition>;
 
   constructor(options: HttpGatewayOptions) {
     this.#options = options;
+    this.#integrationTimeoutMs = { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs };
     this.#urls = new Map(options.functionUrls.map((url) => [url.functionName, url]));
     this.#server = http.createServer({ noDelay: true }, (req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
@@ -102,7 +130,7 @@ export class HttpGateway {
     }
     if (target === undefined) {
       req.resume();
-      send(res, this.#routes.hasRestApi ? missingToken() : notFound());
+      send(res, this.#unmatchedResponse(rawPath));
       return;
     }
 
@@ -126,7 +154,14 @@ export class HttpGateway {
       receivedAtMs: Date.now(),
       requestId: randomUUID(),
     };
-    const response = await this.#invoke(target, request, req.headers.host ?? 'localhost');
+    const authorized = this.#authorize(target, request, rawPath);
+    if (authorized === undefined) {
+      send(res, functionUrlForbiddenResponse());
+      return;
+    }
+
+    const host = req.headers.host ?? 'localhost';
+    const response = await this.#invoke(target, authorized.request, host, authorized.caller);
     const origin = req.headers.origin;
     const cors = target.kind === 'route' ? target.match.api.cors : target.url.cors;
     if (cors !== undefined && origin !== undefined)
@@ -136,6 +171,44 @@ export class HttpGateway {
 
   get #routes(): RouteTable {
     return this.#options.routes;
+  }
+
+  /** Returns the response to a request that no route or function URL serves. */
+  #unmatchedResponse(rawPath: string): GatewayResponse {
+    if (this.#routes.hasHttpApi && decodeHttpApiPath(rawPath) === undefined) {
+      return invalidPathResponse();
+    }
+    return this.#routes.hasRestApi ? missingToken() : notFound();
+  }
+
+  /**
+   * Checks the SigV4 signature of a request to an AWS_IAM function URL. Returns the request
+   * as its event shows it, with the caller, or undefined when the URL rejects the request.
+   * Requests to routes and to AuthType NONE URLs pass unchanged, without a caller.
+   */
+  #authorize(
+    target: Target,
+    request: GatewayRequest,
+    rawPath: string,
+  ): { request: GatewayRequest; caller: IamCaller | undefined } | undefined {
+    if (target.kind !== 'url' || target.url.authType !== 'AWS_IAM') {
+      return { request, caller: undefined };
+    }
+
+    const { account, logger } = this.#options;
+    const credentials = this.#options.iamCredentials ?? DEFAULT_IAM_CREDENTIALS;
+    const signed = { ...request, path: rawPath };
+    const result = authenticateIamRequest(signed, credentials, account, Date.now());
+    if (result.outcome === 'authorized') {
+      return { request: withoutAuthorization(request), caller: result.caller };
+    }
+
+    const reason = result.outcome === 'invalid-signature' ? result.reason : 'no SigV4 signature';
+    logger.info(
+      { functionName: target.url.functionName, requestId: request.requestId, reason },
+      'function URL rejected an unauthenticated request',
+    );
+    return undefined;
   }
 
   #findTarget(method: string, rawPath: string): Target | undefined {
@@ -169,7 +242,12 @@ export class HttpGateway {
     return { statusCode: 204, headers: corsHeaders(cors, origin, true), body: Buffer.alloc(0) };
   }
 
-  async #invoke(target: Target, request: GatewayRequest, host: string): Promise<GatewayResponse> {
+  async #invoke(
+    target: Target,
+    request: GatewayRequest,
+    host: string,
+    caller: IamCaller | undefined,
+  ): Promise<GatewayResponse> {
     const { account, invoker } = this.#options;
     let event: unknown;
     let functionName: string;
@@ -181,8 +259,7 @@ export class HttpGateway {
         urlId: stableId(`url:${functionName}`, 32),
         accountId: account.accountId,
         region: account.region,
-        // NOTE: AWS_IAM URLs are served without checking the request's signature.
-        authType: 'NONE',
+        ...(caller === undefined ? { authType: 'NONE' } : { authType: 'AWS_IAM', caller }),
       });
     } else {
       functionName = target.match.definition.functionName;
@@ -198,8 +275,11 @@ export class HttpGateway {
     });
     let result;
     try {
-      result = await withIntegrationTimeout(invocation, kind);
+      result = await withIntegrationTimeout(invocation, this.#integrationTimeoutFor(kind));
     } catch (error) {
+      if (error instanceof LambdaCraftError && error.code === 'TooManyRequestsException') {
+        return throttledResponse(kind, error.details.Reason ?? '');
+      }
       this.#options.logger.warn(
         { err: error, functionName },
         'gateway could not invoke the function',
@@ -223,6 +303,10 @@ export class HttpGateway {
       : mapHttpApiResponse(result.payload, functionError);
   }
 
+  #integrationTimeoutFor(kind: GatewayKind): number | undefined {
+    return kind === 'url' ? undefined : this.#integrationTimeoutMs[kind];
+  }
+
   #routeEvent(match: RouteMatchResult, request: GatewayRequest, host: string): unknown {
     const { definition, api } = match;
     const context: ApiContext = apiContext(api, this.#options.account, host);
@@ -231,7 +315,7 @@ export class HttpGateway {
       routeKey:
         definition.path === '$default' ? '$default' : `${definition.method} ${definition.path}`,
       pathParameters: match.pathParameters,
-      path: request.rawPath,
+      path: match.path,
     };
     if (api.kind === 'rest') return buildRestEvent(request, context, route);
     if (definition.payloadFormatVersion === '1.0')
@@ -240,22 +324,10 @@ export class HttpGateway {
   }
 }
 
-/**
- * API Gateway stops waiting for its integration after 29 seconds on REST APIs and 30 on
- * HTTP APIs, and the function goes on running, as it does on AWS. Function URLs wait for
- * the function's own timeout.
- */
-const INTEGRATION_TIMEOUT_MS: Record<GatewayKind, number | undefined> = {
-  rest: 29_000,
-  http: 30_000,
-  url: undefined,
-};
-
 async function withIntegrationTimeout<T>(
   invocation: Promise<T>,
-  kind: GatewayKind,
+  limitMs: number | undefined,
 ): Promise<T | 'integration-timeout'> {
-  const limitMs = INTEGRATION_TIMEOUT_MS[kind];
   if (limitMs === undefined) return invocation;
 
   let timer: NodeJS.Timeout | undefined;
@@ -312,6 +384,17 @@ function corsHeaders(cors: CorsRule, origin: string, preflight: boolean): [strin
       headers.push(['Access-Control-Max-Age', String(cors.maxAgeSeconds)]);
   }
   return headers;
+}
+
+/**
+ * Removes the Authorization header, which AWS_IAM function URLs leave out of the event:
+ * events recorded against AWS (aws-lambda-go's `function-url-domain-only-*.json`) keep the
+ * X-Amz-Date, X-Amz-Security-Token and X-Amz-Content-SHA256 headers of a signed request
+ * but have no Authorization header.
+ */
+function withoutAuthorization(request: GatewayRequest): GatewayRequest {
+  const headers = request.headers.filter(([name]) => name.toLowerCase() !== 'authorization');
+  return { ...request, headers };
 }
 
 function pairs(rawHeaders: string[]): [string, string][] {

@@ -366,6 +366,16 @@ describe('buildHttpApiEvent', () => {
     assert.deepEqual(event.queryStringParameters, { parameter1: 'value1,value2', q: 'a b/c' });
   });
 
+  it('takes rawPath and http.path from the decoded route path', () => {
+    const request = httpRequest({ rawPath: '/items/a%20b' });
+    const route = { ...ROUTE, pathParameters: { id: 'a b' }, path: '/items/a b' };
+
+    const event = buildHttpApiEvent(request, API, route);
+
+    assert.equal(event.rawPath, '/items/a b');
+    assert.equal(event.requestContext.http.path, '/items/a b');
+  });
+
   it('leaves out absent parts', () => {
     const route = { ...ROUTE, pathParameters: null };
 
@@ -496,6 +506,15 @@ describe('buildFunctionUrlEvent', () => {
       () => buildFunctionUrlEvent(httpRequest({}), url),
       /AuthType AWS_IAM but no caller/,
     );
+  });
+
+  it('decodes http.path once and keeps rawPath encoded', () => {
+    const request = httpRequest({ rawPath: '/a%20b/c%2Fd/%C3%A9+f/%2525' });
+
+    const event = buildFunctionUrlEvent(request, URL_CONTEXT);
+
+    assert.equal(event.rawPath, '/a%20b/c%2Fd/%C3%A9+f/%2525');
+    assert.equal(event.requestContext.http.path, '/a b/c/d/é+f/%25');
   });
 
   it('keeps the Cookie header', () => {

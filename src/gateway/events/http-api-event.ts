@@ -5,6 +5,7 @@ import type {
 } from 'aws-lambda';
 
 import { invalidConfig } from '../../errors.js';
+import { decodePathLeniently } from '../request-path.js';
 import type { ApiContext, GatewayRequest, RouteMatch } from './request.js';
 import {
   domainPrefixOf,
@@ -48,6 +49,10 @@ type IamAuthorizer = APIGatewayEventRequestContextIAMAuthorizer;
  * `authentication` or `authorizer` key at all.
  */
 interface ContextV2 {
+  /** The event's `rawPath`. */
+  rawPath: string;
+  /** The event's `requestContext.http.path`. */
+  httpPath: string;
   accountId: string;
   apiId: string;
   domainName: string;
@@ -71,7 +76,8 @@ interface FlavourV2 {
 /**
  * Builds the event (payload format 2.0) an HTTP API sends: lower-case header names with
  * repeated headers joined by commas, the Cookie header moved to `cookies`, decoded query
- * parameters joined the same way, and any body that is not text base64-encoded.
+ * parameters joined the same way, and any body that is not text base64-encoded. `rawPath`
+ * and `requestContext.http.path` are both the decoded `route.path`.
  */
 export function buildHttpApiEvent(
   request: GatewayRequest,
@@ -79,6 +85,8 @@ export function buildHttpApiEvent(
   route: RouteMatch,
 ): APIGatewayProxyEventV2 {
   const context: ContextV2 = {
+    rawPath: route.path,
+    httpPath: route.path,
     accountId: api.accountId,
     apiId: api.apiId,
     domainName: api.domainName,
@@ -95,7 +103,10 @@ export function buildHttpApiEvent(
 /**
  * Builds the event a function URL sends: payload format 2.0 with `$default` as route key
  * and stage, the URL id as API id and domain prefix, and no path parameters or stage
- * variables. With AuthType NONE, `accountId` is `anonymous`, as in every recorded event.
+ * variables. `rawPath` keeps the percent-encoding of the request and
+ * `requestContext.http.path` is decoded once, as a function URL event captured against AWS
+ * by hotsock/voker (Jul 2026) shows (`/capture/space%20value` and `/capture/space value`).
+ * With AuthType NONE, `accountId` is `anonymous`, as in every recorded event.
  * With AWS_IAM it is the owner's account, and `authorizer.iam` describes the caller.
  */
 export function buildFunctionUrlEvent(
@@ -103,6 +114,8 @@ export function buildFunctionUrlEvent(
   url: FunctionUrlContext,
 ): APIGatewayProxyEventV2 {
   const context: ContextV2 = {
+    rawPath: request.rawPath,
+    httpPath: decodePathLeniently(request.rawPath),
     accountId: 'anonymous',
     apiId: url.urlId,
     domainName: `${url.urlId}.lambda-url.${url.region}.on.aws`,
@@ -159,7 +172,7 @@ function buildEventV2(
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: context.routeKey,
-    rawPath: request.rawPath,
+    rawPath: context.rawPath,
     rawQueryString: request.rawQueryString,
     ...(cookies.length > 0 && { cookies }),
     headers: toRecord(headers, joinValues),
@@ -185,8 +198,7 @@ function requestContextV2(
     domainPrefix: domainPrefixOf(context.domainName),
     http: {
       method: request.method,
-      // Kept raw, because no recording shows whether AWS percent-decodes `http.path`.
-      path: request.rawPath,
+      path: context.httpPath,
       protocol: request.protocol,
       sourceIp: request.sourceIp,
       userAgent: findHeader(request.headers, 'user-agent') ?? '',

@@ -2,7 +2,11 @@
 export interface GatewayRequest {
   /** Upper-case method, for example `GET`. */
   method: string;
-  /** Path exactly as received, still percent-encoded, for example `/prod/items/2`. */
+  /**
+   * Path as received, still percent-encoded, for example `/items/a%20b`. The gateway serves
+   * APIs without the stage prefix and function URLs under `/lambda-url/<FunctionName>`, so
+   * this path has neither.
+   */
   rawPath: string;
   /** Query string without the leading `?`, for example `a=1&a=2&b=x`; `''` when none. */
   rawQueryString: string;
@@ -41,6 +45,9 @@ export interface RouteMatch {
   routeKey: string;
   /** Decoded path parameter values; `null` when the route has none. */
   pathParameters: Record<string, string> | null;
-  /** Request path without the stage prefix, as API Gateway gives it in the REST `path` field. */
+  /**
+   * Request path without the stage prefix, in the form the API passes it on: percent-encoded
+   * for REST APIs, decoded for HTTP APIs (see `../request-path.ts`).
+   */
   path: string;
 }

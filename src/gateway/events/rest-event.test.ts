@@ -23,6 +23,7 @@ import {
   LAMBDA_AUTHORIZER,
   OMITS_BASE64_FLAG,
   OMITS_PRINCIPAL_ORG,
+  STAGELESS_CONTEXT_PATH,
   UNTYPED_BODY_V1 as UNTYPED_BODY,
 } from './testdata/reasons.js';
 
@@ -30,8 +31,6 @@ interface FixtureCase extends FixtureDifferences {
   file: string;
   build: typeof buildRestEvent;
   binaryMediaTypes?: string[];
-  /** The path the client requested, when the fixture has no `requestContext.path`. */
-  rawPath?: string;
 }
 
 const FIXTURES: FixtureCase[] = [
@@ -43,6 +42,7 @@ const FIXTURES: FixtureCase[] = [
       'requestContext.identity.clientCert': 'the example has an mTLS client certificate',
       'requestContext.authorizer': LAMBDA_AUTHORIZER,
       'requestContext.domainPrefix': INCONSISTENT_PREFIX,
+      'requestContext.path': STAGELESS_CONTEXT_PATH,
     },
     extra: {
       isBase64Encoded: OMITS_BASE64_FLAG,
@@ -56,6 +56,7 @@ const FIXTURES: FixtureCase[] = [
       ...INVENTED_IDENTITY,
       'requestContext.authorizer': LAMBDA_AUTHORIZER,
       'requestContext.domainPrefix': INCONSISTENT_PREFIX,
+      'requestContext.path': STAGELESS_CONTEXT_PATH,
       'queryStringParameters.name':
         'the example keeps the first of two values; API Gateway keeps the last (AWS guide example: ["you", "me"] gives "me")',
     },
@@ -68,7 +69,6 @@ const FIXTURES: FixtureCase[] = [
     // The AWS guide example of a REST proxy event, whose requestContext is abridged.
     file: 'aws-lambda-rust-runtime/apigw_multi_value_proxy_request.json',
     build: buildRestEvent,
-    rawPath: '/testStage/hello/world',
     differs: {
       'requestContext.identity.apiKey':
         'AWS sends no apiKey without an API key in a REST event recorded in Aug 2024',
@@ -140,7 +140,7 @@ function inputsFromFixture(
   const multiQuery = fixture.multiValueQueryStringParameters as Record<string, string[]> | null;
   const request = baseRequest({
     method,
-    rawPath: optionalTextAt(fixture, 'requestContext.path') ?? testCase.rawPath ?? '/',
+    rawPath: textAt(fixture, 'path'),
     rawQueryString: multiQuery === null ? '' : encodeQuery(multiQuery),
     headers,
     body: bodyOf(fixture),
@@ -186,7 +186,7 @@ const ROUTE: RouteMatch = {
 
 function restRequest(fields: Partial<GatewayRequest>): GatewayRequest {
   return baseRequest({
-    rawPath: '/Prod/items/2',
+    rawPath: '/items/2',
     receivedAtMs: Date.UTC(2020, 2, 4, 19, 15, 17, 135),
     ...fields,
   });
@@ -244,6 +244,15 @@ describe('buildRestEvent', () => {
       x: ['✓'],
     });
     assert.equal(event.queryStringParameters?.a, '2');
+  });
+
+  it('keeps the encoded path and adds the stage in the context', () => {
+    const route = { ...ROUTE, pathParameters: { id: 'a%20b' }, path: '/items/a%20b' };
+
+    const event = buildRestEvent(restRequest({ rawPath: '/items/a%20b' }), API, route);
+
+    assert.equal(event.path, '/items/a%20b');
+    assert.equal(event.requestContext.path, '/Prod/items/a%20b');
   });
 
   it('sets absent maps and body to null', () => {
@@ -341,5 +350,15 @@ describe('buildHttpApiV1Event', () => {
     const event = buildHttpApiV1Event(restRequest({}), API, ROUTE);
 
     assert.equal(event.requestContext.resourceId, null);
+  });
+
+  it('gives the decoded path in both path fields', () => {
+    const api = { ...API, stage: '$default' };
+    const route = { ...ROUTE, pathParameters: { id: 'a b' }, path: '/items/a b' };
+
+    const event = buildHttpApiV1Event(restRequest({ rawPath: '/items/a%20b' }), api, route);
+
+    assert.equal(event.path, '/items/a b');
+    assert.equal(event.requestContext.path, '/items/a b');
   });
 });

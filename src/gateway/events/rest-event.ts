@@ -43,6 +43,8 @@ interface FlavourV1 {
   omitHeaders: ReadonlySet<string>;
   isBinaryBody: (request: GatewayRequest, api: ApiContext) => boolean;
   resourceId: (api: ApiContext, route: RouteMatch) => string | null;
+  /** The value of `requestContext.path`. */
+  contextPath: (api: ApiContext, route: RouteMatch) => string;
 }
 
 /**
@@ -56,6 +58,10 @@ const REST: FlavourV1 = {
   omitHeaders: REST_OMITTED_HEADERS,
   isBinaryBody: isRestBinaryBody,
   resourceId: (api, route) => derivedId(`${api.apiId} ${route.resourcePath}`, 6),
+  // Clients call `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>/<path>`, and a
+  // REST event captured against AWS by hotsock/voker (Jul 2026) has `path` =
+  // `/capture/space%20value` next to `requestContext.path` = `/live/capture/space%20value`.
+  contextPath: (api, route) => `/${api.stage}${route.path}`,
 };
 
 // NOTE: no recorded payload 1.0 event confirms that HTTP APIs lower-case header names and
@@ -65,6 +71,9 @@ const HTTP_API: FlavourV1 = {
   omitHeaders: new Set(),
   isBinaryBody: (request) => !isTextMediaType(findHeader(request.headers, 'content-type')),
   resourceId: () => null,
+  // The AWS documentation example of payload 1.0 has the same value in `path` and
+  // `requestContext.path` on the `$default` stage.
+  contextPath: (_api, route) => route.path,
 };
 
 /**
@@ -138,8 +147,7 @@ function requestContextV1(
     extendedRequestId: extendedRequestIdOf(request.requestId),
     httpMethod: request.method,
     identity: anonymousIdentity(request),
-    // The path as received, stage included: `/stage/proxy-value` in a recorded event.
-    path: request.rawPath,
+    path: flavour.contextPath(api, route),
     protocol: request.protocol,
     requestId: request.requestId,
     requestTime: formatRequestTime(request.receivedAtMs),

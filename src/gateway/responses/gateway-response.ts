@@ -74,3 +74,73 @@ function jsonResponse(statusCode: number, body: string): GatewayResponse {
     body: Buffer.from(body),
   };
 }
+
+/**
+ * Returns the response each front door sends when Lambda throttles the invocation:
+ * - REST API: 500 `{"message": "Internal server error"}`. API Gateway maps Lambda's 429 to
+ *   its INTEGRATION_FAILURE response, a 500, as AWS's answers on re:Post and the API
+ *   Gateway team's forum replies state.
+ * - HTTP API: 500 `{"message":"Internal Server Error"}`, its response for any failed
+ *   integration.
+ * - Function URL: 429 with Lambda's own throttle body. No recording shows what a throttled
+ *   function URL returns; the URL is Lambda's own front door, so it passes Lambda's answer on.
+ */
+export function throttledResponse(kind: GatewayKind, reason: string): GatewayResponse {
+  switch (kind) {
+    case 'rest':
+      return {
+        statusCode: 500,
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['x-amzn-ErrorType', 'InternalServerErrorException'],
+        ],
+        body: Buffer.from('{"message": "Internal server error"}'),
+      };
+    case 'http':
+      return jsonResponse(500, '{"message":"Internal Server Error"}');
+    case 'url':
+      return {
+        statusCode: 429,
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['x-amzn-ErrorType', 'TooManyRequestsException'],
+        ],
+        body: Buffer.from(
+          JSON.stringify({ Reason: reason, Type: 'User', message: 'Rate Exceeded.' }),
+        ),
+      };
+  }
+}
+
+/**
+ * Returns the response of an AWS_IAM function URL to a request without a valid SigV4
+ * signature: 403 with `x-amzn-ErrorType: AccessDeniedException`. The body is the one that
+ * unsigned calls to a function URL receive when its authorization fails, quoted in an
+ * awsdocs/aws-lambda-developer-guide bug report (May 2026), in an ant-media bug report and
+ * in a brikis98/devops-book pull request (both 2026). Older reports show the shorter
+ * `{"Message":"Forbidden"}`.
+ * NOTE: these reports concern unsigned requests. No recording shows the body AWS sends for
+ * a wrong signature, so the same response is sent for both.
+ */
+export function functionUrlForbiddenResponse(): GatewayResponse {
+  const message =
+    'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html';
+  return {
+    statusCode: 403,
+    headers: [
+      ['Content-Type', 'application/json'],
+      ['x-amzn-ErrorType', 'AccessDeniedException'],
+    ],
+    body: Buffer.from(JSON.stringify({ Message: message })),
+  };
+}
+
+/**
+ * Returns the response of an HTTP API to a path it cannot decode, such as `/%25done`,
+ * which its second decoding pass reads as the malformed escape `%do`. A live capture by
+ * hotsock/voker (Jul 2026) shows the 400 status.
+ * NOTE: the capture does not record the body, so `{"message":"Bad Request"}` is assumed.
+ */
+export function invalidPathResponse(): GatewayResponse {
+  return jsonResponse(400, '{"message":"Bad Request"}');
+}

@@ -1,5 +1,8 @@
 export {
   functionErrorResponse,
+  functionUrlForbiddenResponse,
+  invalidPathResponse,
+  throttledResponse,
   timeoutResponse,
   type GatewayKind,
   type GatewayResponse,

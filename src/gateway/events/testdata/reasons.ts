@@ -29,6 +29,8 @@ export const INCONSISTENT_PREFIX =
   'the example domainPrefix is not the first label of its domainName';
 export const OMITS_PRINCIPAL_ORG =
   'AWS sends principalOrgId (null) in a REST event recorded in Aug 2024; the example predates it';
+export const STAGELESS_CONTEXT_PATH =
+  'the example leaves the stage out of requestContext.path; a REST event captured against AWS by hotsock/voker (Jul 2026) has /<stage>/<path> there';
 export const OMITS_BASE64_FLAG = 'AWS always sends isBase64Encoded; the example leaves it out';
 export const UNTYPED_BODY_V1 =
   'the AWS documentation example has a text body without Content-Type, which HTTP APIs pass as binary';
