@@ -4,15 +4,23 @@ import { AwsEndpoint } from './api/server.js';
 import { RuntimeLauncher } from './environments/launch.js';
 import { checkPrivateTmp } from './environments/isolation.js';
 import { EnvironmentManager } from './environments/manager.js';
+import { MemoryLimits } from './environments/memory-limit.js';
 import { ProcessStarter } from './environments/process-starter.js';
 import type { AccountContext } from './functions/arn.js';
 import type { FunctionConfig } from './functions/function-config.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { RouteTable } from './gateway/routes.js';
 import { HttpGateway } from './gateway/server.js';
+import { AsyncDispatcher } from './invoke/async/dispatcher.js';
+import type { EventInvokeSettings } from './invoke/async/event-invoke-config.js';
+import { EventInvokeConfigs } from './invoke/async/event-invoke-configs.js';
+import { ConcurrencyLimits } from './invoke/concurrency.js';
 import { Invoker } from './invoke/invoker.js';
+import { ProvisionedConcurrency } from './invoke/provisioned.js';
 import { silentLogger, type Logger } from './log.js';
+import { InvocationMetrics } from './metering/metrics.js';
 import { StateStore } from './state/store.js';
+import type { FunctionSettings } from './template/function-properties.js';
 import type { HttpEvents } from './template/http-events.js';
 
 export const DEFAULT_ACCOUNT: AccountContext = { accountId: '000000000000', region: 'us-east-1' };
@@ -27,7 +35,44 @@ export interface PlatformOptions {
   logger?: Logger;
   /** Keep a started interpreter per runtime ready for cold starts (default true). */
   spares?: boolean;
+  /** The enforcement of each function's MemorySize; detected at start when absent. */
+  memoryLimits?: MemoryLimits;
+  /** Milliseconds an idle on-demand environment lives before it is stopped (default 5 minutes). */
+  idleTimeoutMs?: number;
+  /** Stop idle environments' processes between invocations, as Lambda does (default true). */
+  freezeIdleEnvironments?: boolean;
+  /** AutoPublishAlias and concurrency settings by function name, as a template sets them. */
+  functionSettings?: Map<string, FunctionSettings>;
+  /** The account's concurrent executions; the default derives from the machine's memory. */
+  accountConcurrencyLimit?: number;
+  /** EventInvokeConfig of `$LATEST` by function name, as a template sets it. */
+  eventInvokeConfigs?: Map<string, EventInvokeSettings>;
+  /**
+   * Factor on every asynchronous retry delay and on the maximum event age (default 1);
+   * 0.001 turns Lambda's one-minute retry delay into 60 ms.
+   */
+  asyncTimeScale?: number;
+  /**
+   * Run queued asynchronous events (default true). A one-off command that shares the data
+   * folder with a running platform leaves them to it.
+   */
+  asyncDispatch?: boolean;
 }
+
+/** What a reloaded template brings; `LoadedTemplate` has these parts. */
+export interface TemplateContents {
+  functions: FunctionConfig[];
+  invalid: Map<string, string>;
+  http: HttpEvents;
+  functionSettings?: Map<string, FunctionSettings>;
+  eventInvokeConfigs?: Map<string, EventInvokeSettings>;
+}
+
+const NO_SETTINGS: FunctionSettings = {
+  autoPublishAlias: undefined,
+  reservedConcurrentExecutions: undefined,
+  provisionedConcurrentExecutions: undefined,
+};
 
 let privateTmpCheck: ReturnType<typeof checkPrivateTmp> | undefined;
 
@@ -37,8 +82,16 @@ export class Platform {
   readonly registry = new FunctionRegistry();
   readonly store: StateStore;
   readonly environments: EnvironmentManager;
+  readonly memoryLimits: MemoryLimits;
   readonly invoker: Invoker;
+  readonly limits: ConcurrencyLimits;
+  readonly provisioned: ProvisionedConcurrency;
   readonly logger: Logger;
+  readonly eventInvokeConfigs: EventInvokeConfigs;
+  readonly asyncDispatcher: AsyncDispatcher;
+  readonly #settings = new Map<string, FunctionSettings>();
+  /** The EventInvokeConfig the template set, as JSON, by function name. */
+  readonly #templateEventInvokeConfigs = new Map<string, string>();
   #endpoint: AwsEndpoint | undefined;
   #gateway: HttpGateway | undefined;
 
@@ -53,7 +106,9 @@ export class Platform {
         'functions share the host /tmp: a private /tmp per environment needs root and util-linux unshare; TMPDIR still points at a private folder',
       );
     }
+    platform.memoryLimits.logMechanism(platform.logger);
     if (options.spares ?? true) await platform.environments.prepare(options.functions);
+    if (options.asyncDispatch ?? true) platform.asyncDispatcher.start();
     return platform;
   }
 
@@ -62,6 +117,7 @@ export class Platform {
     this.logger = options.logger ?? silentLogger();
     this.store = StateStore.open(options.dataDir, this.logger);
     const launcher = new RuntimeLauncher((message) => this.logger.warn(message));
+    this.memoryLimits = options.memoryLimits ?? MemoryLimits.detect();
     this.environments = new EnvironmentManager({
       account: this.account,
       launcher,
@@ -70,26 +126,110 @@ export class Platform {
         pycacheDir: path.join(options.dataDir, 'pycache'),
         privateTmp,
         spares: options.spares ?? true,
+        memoryLimits: this.memoryLimits,
         logger: this.logger,
       }),
       logger: this.logger,
+      idleTimeoutMs: options.idleTimeoutMs,
+      freezeIdleEnvironments: options.freezeIdleEnvironments,
     });
+    this.limits = new ConcurrencyLimits(options.accountConcurrencyLimit);
+    this.provisioned = new ProvisionedConcurrency(this.environments, this.limits, this.logger);
     for (const config of options.functions) this.registry.put(config);
     for (const [name, reason] of options.invalidFunctions ?? [])
       this.registry.putInvalid(name, reason);
+    for (const [name, settings] of options.functionSettings ?? []) {
+      this.#applySettings(name, settings);
+    }
     this.invoker = new Invoker({
       registry: this.registry,
       environments: this.environments,
       store: this.store,
       account: this.account,
+      limits: this.limits,
+      metrics: new InvocationMetrics({
+        concurrentExecutions: () =>
+          this.registry
+            .list()
+            .map((config) => [config.functionName, this.limits.running(config.functionName)]),
+      }),
       logger: this.logger,
     });
+    this.eventInvokeConfigs = new EventInvokeConfigs({
+      events: this.store.asyncEvents,
+      resolve: (functionName, qualifier) => this.invoker.resolve(functionName, qualifier),
+      account: this.account,
+    });
+    for (const [name, settings] of options.eventInvokeConfigs ?? []) {
+      this.#applyEventInvokeConfig(name, settings);
+    }
+    this.asyncDispatcher = new AsyncDispatcher({
+      invoker: this.invoker,
+      events: this.store.asyncEvents,
+      account: this.account,
+      logger: this.logger,
+      timeScale: options.asyncTimeScale ?? 1,
+    });
+  }
+
+  /**
+   * Stores a template's EventInvokeConfig for a function's `$LATEST`, replacing one a client
+   * put before. A config Lambda would reject is logged and not applied.
+   */
+  #applyEventInvokeConfig(functionName: string, settings: EventInvokeSettings): void {
+    if (this.registry.find(functionName) === undefined) return;
+    this.#templateEventInvokeConfigs.set(functionName, JSON.stringify(settings));
+    try {
+      this.eventInvokeConfigs.put(functionName, undefined, settings);
+    } catch (error) {
+      this.logger.warn(
+        { functionName, err: error },
+        'EventInvokeConfig of the template not applied',
+      );
+    }
+  }
+
+  /**
+   * Applies what a template sets through SAM's alias and concurrency resources: reserved
+   * concurrency, version 1 with its alias for AutoPublishAlias, and provisioned concurrency
+   * on that alias. A value Lambda would refuse leaves the function not created, with why.
+   */
+  #applySettings(functionName: string, settings: FunctionSettings): void {
+    if (this.registry.find(functionName) === undefined) return;
+    this.#settings.set(functionName, settings);
+    try {
+      if (settings.reservedConcurrentExecutions === undefined) this.limits.unreserve(functionName);
+      else this.limits.reserve(functionName, settings.reservedConcurrentExecutions);
+    } catch (error) {
+      this.registry.putInvalid(
+        functionName,
+        `ReservedConcurrentExecutions ${settings.reservedConcurrentExecutions}: ${(error as Error).message} (account limit ${this.limits.accountLimit}; raise it with --account-concurrency)`,
+      );
+      return;
+    }
+    this.provisioned.deleteFunction(functionName);
+    if (settings.autoPublishAlias === undefined) return;
+
+    // NOTE: SAM publishes a new version on each deployment; a reload here replaces version 1,
+    // which keeps the alias, the version and the ARNs handlers were given unchanged.
+    const version = this.registry.publish(functionName, '1', settings.autoPublishAlias);
+    if (settings.provisionedConcurrentExecutions !== undefined) {
+      this.provisioned.put({
+        functionName,
+        qualifier: settings.autoPublishAlias,
+        version,
+        requested: settings.provisionedConcurrentExecutions,
+      });
+    }
   }
 
   /** Starts the AWS endpoint and returns its URL. */
   async listen(port: number, host: string): Promise<string> {
     this.#endpoint = new AwsEndpoint({
       invoker: this.invoker,
+      limits: this.limits,
+      provisioned: this.provisioned,
+      eventInvokeConfigs: this.eventInvokeConfigs,
       account: this.account,
       logger: this.logger,
     });
@@ -122,25 +262,34 @@ export class Platform {
    * retire their environments; unchanged functions keep theirs, warm and with their globals.
    * Returns one line per change.
    */
-  applyTemplate(
-    functions: FunctionConfig[],
-    invalid: Map<string, string>,
-    http: HttpEvents,
-  ): string[] {
+  applyTemplate(template: TemplateContents): string[] {
+    const { functions, invalid, http } = template;
+    const settings = template.functionSettings ?? new Map<string, FunctionSettings>();
     const changes: string[] = [];
     const next = new Map(functions.map((config) => [config.functionName, config]));
     for (const old of this.registry.list()) {
       if (!next.has(old.functionName)) {
+        this.#retireVersions(old.functionName);
+        this.provisioned.deleteFunction(old.functionName);
+        this.limits.unreserve(old.functionName);
         this.registry.delete(old.functionName);
-        this.environments.retire(old.functionName, old.version);
         changes.push(`${old.functionName} removed`);
       }
     }
     for (const config of functions) {
       const old = this.registry.find(config.functionName);
-      if (old !== undefined && JSON.stringify(old) === JSON.stringify(config)) continue;
+      const functionSettings = settings.get(config.functionName) ?? NO_SETTINGS;
+      if (
+        old !== undefined &&
+        JSON.stringify(old) === JSON.stringify(config) &&
+        JSON.stringify(this.#settings.get(config.functionName) ?? NO_SETTINGS) ===
+          JSON.stringify(functionSettings)
+      ) {
+        continue;
+      }
+      if (old !== undefined) this.#retireVersions(old.functionName);
       this.registry.put(config);
-      if (old !== undefined) this.environments.retire(old.functionName, old.version);
+      this.#applySettings(config.functionName, functionSettings);
       changes.push(
         `${config.functionName} ${old === undefined ? 'added' : 'configuration changed'}`,
       );
@@ -149,11 +298,38 @@ export class Platform {
       this.registry.putInvalid(name, reason);
       changes.push(`${name} not started: ${reason}`);
     }
+    this.#reapplyEventInvokeConfigs(
+      template.eventInvokeConfigs ?? new Map<string, EventInvokeSettings>(),
+      changes,
+    );
     if (this.#gateway !== undefined) {
       const routes = new RouteTable(http.apis, http.routes);
       this.#gateway.update(routes, http.functionUrls);
     }
     return changes;
+  }
+
+  /**
+   * Applies the EventInvokeConfig a reloaded template sets where it differs from the one
+   * the template set before, and deletes the ones the template no longer sets.
+   */
+  #reapplyEventInvokeConfigs(configs: Map<string, EventInvokeSettings>, changes: string[]): void {
+    for (const functionName of [...this.#templateEventInvokeConfigs.keys()]) {
+      if (configs.has(functionName)) continue;
+      this.#templateEventInvokeConfigs.delete(functionName);
+      if (this.registry.find(functionName) === undefined) continue;
+      try {
+        this.eventInvokeConfigs.delete(functionName, undefined);
+      } catch {
+        // A client deleted it already.
+      }
+      changes.push(`${functionName} EventInvokeConfig removed`);
+    }
+    for (const [functionName, settings] of configs) {
+      if (this.#templateEventInvokeConfigs.get(functionName) === JSON.stringify(settings)) continue;
+      this.#applyEventInvokeConfig(functionName, settings);
+      changes.push(`${functionName} EventInvokeConfig applied`);
+    }
   }
 
   /** Retires a function's environments after its code changed on disk. */
@@ -162,18 +338,39 @@ export class Platform {
     if (config === undefined) return;
 
     this.environments.clearBytecode(config.codePath);
-    this.environments.retire(config.functionName, config.version);
+    this.#retireVersions(functionName);
+    for (const provisioned of this.provisioned.list(functionName)) {
+      this.provisioned.put({
+        ...provisioned,
+        version:
+          this.registry.resolve(functionName, provisioned.qualifier)?.config ?? provisioned.version,
+      });
+    }
+  }
+
+  /** Retires the environments of `$LATEST` and of every published version of a function. */
+  #retireVersions(functionName: string): void {
+    for (const version of [
+      '$LATEST',
+      ...this.registry.versions(functionName).map((c) => c.version),
+    ]) {
+      this.environments.retire(functionName, version);
+    }
   }
 
   /** Stops every environment, closes the front doors and writes what the store still holds. */
   async close(): Promise<void> {
     // Stop taking requests, end the environments (their invocations return at once), then
     // drop connections still open and write what the store holds.
+    // The async dispatcher stops taking events first; its running events end with the
+    // environments, and it records them before the store closes.
     const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
+    const asyncEvents = this.asyncDispatcher.close();
     await this.environments.close();
+    await this.memoryLimits.close(this.logger);
     this.#endpoint?.closeAllConnections();
     this.#gateway?.closeAllConnections();
-    await frontDoors;
+    await Promise.all([frontDoors, asyncEvents]);
     this.store.close();
   }
 }

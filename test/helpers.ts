@@ -6,7 +6,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { validateFunctionConfig, type FunctionSpec } from '../src/functions/function-config.js';
-import { Platform } from '../src/platform.js';
+import { DEFAULT_ACCOUNT, Platform, type PlatformOptions } from '../src/platform.js';
+import { loadTemplate, type LoadedTemplate } from '../src/template/load.js';
 
 export const FUNCTIONS_DIR = path.join(PACKAGE_ROOT, 'test', 'functions');
 export const PROJECTS_DIR = path.join(PACKAGE_ROOT, 'test', 'projects');
@@ -50,8 +51,27 @@ export interface RunningPlatform {
 
 /** Starts a platform with the AWS endpoint on a free port and an SDK client pointed at it. */
 export async function startPlatform(specs: FunctionSpec[]): Promise<RunningPlatform> {
+  return startWith({ functions: specs.map(validateFunctionConfig) });
+}
+
+/** Starts a platform for a SAM template, as `lambdacraft up` does, with its AWS endpoint. */
+export async function startProject(
+  templateFile: string,
+  options: Partial<PlatformOptions> = {},
+): Promise<RunningPlatform & { template: LoadedTemplate }> {
+  const template = loadTemplate(templateFile, { account: DEFAULT_ACCOUNT, parameterOverrides: {} });
+  const running = await startWith({
+    functions: [...template.functions.values()],
+    invalidFunctions: template.invalid,
+    functionSettings: template.functionSettings,
+    ...options,
+  });
+  return { ...running, template };
+}
+
+async function startWith(options: Omit<PlatformOptions, 'dataDir'>): Promise<RunningPlatform> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-test-'));
-  const platform = await Platform.start({ dataDir, functions: specs.map(validateFunctionConfig) });
+  const platform = await Platform.start({ dataDir, ...options });
   const endpoint = await platform.listen(0, '127.0.0.1');
   const lambda = new LambdaClient({
     endpoint,

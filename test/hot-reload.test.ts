@@ -5,14 +5,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionEventInvokeConfigCommand,
+  InvokeCommand,
+  LambdaClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-lambda';
 
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { isolateAwsEnvironment } from './helpers.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-const TEMPLATE = (timeout: number) => `Transform: AWS::Serverless-2016-10-31
+const TEMPLATE = (timeout: number, counterProperties = '') => `Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Runtime: python3.11
@@ -21,7 +26,7 @@ Resources:
   Counter:
     Type: AWS::Serverless::Function
     Properties:
-      CodeUri: counter/
+      CodeUri: counter/${counterProperties}
   Edited:
     Type: AWS::Serverless::Function
     Properties:
@@ -125,6 +130,36 @@ describe('lambdacraft up hot reload', () => {
 
     assert.equal((await invoke('Counter')).count, 3);
     assert.equal((await invoke('Edited')).version, 'v4');
+  });
+
+  it('applies reserved concurrency and EventInvokeConfig from an edited template', async () => {
+    const mark = stdout.length;
+    const properties = `
+      ReservedConcurrentExecutions: 0
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0`;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5, properties));
+    await waitForOutput(
+      /reloaded template\.yaml: Counter configuration changed; Counter EventInvokeConfig applied\n/,
+      mark,
+    );
+
+    await assert.rejects(
+      lambda.send(new InvokeCommand({ FunctionName: 'Counter' })),
+      TooManyRequestsException,
+    );
+    const config = await lambda.send(
+      new GetFunctionEventInvokeConfigCommand({ FunctionName: 'Counter' }),
+    );
+    assert.equal(config.MaximumRetryAttempts, 0);
+
+    const back = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5));
+    await waitForOutput(
+      /reloaded template\.yaml: Counter configuration changed; Counter EventInvokeConfig removed\n/,
+      back,
+    );
+    assert.equal(typeof (await invoke('Counter')).count, 'number');
   });
 
   it('leaves no function process after SIGINT', async () => {

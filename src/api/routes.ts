@@ -1,12 +1,18 @@
 import type http from 'node:http';
 
 import type { AccountContext } from '../functions/arn.js';
+import type { EventInvokeConfigs } from '../invoke/async/event-invoke-configs.js';
+import type { ConcurrencyLimits } from '../invoke/concurrency.js';
 import type { Invoker } from '../invoke/invoker.js';
+import type { ProvisionedConcurrency } from '../invoke/provisioned.js';
 import type { Logger } from '../log.js';
 
-/** What every operation handler may use; front doors never reach past the Invoker. */
+/** The platform parts an operation handler may use; front doors never reach past the Invoker. */
 export interface ApiContext {
   invoker: Invoker;
+  limits: ConcurrencyLimits;
+  provisioned: ProvisionedConcurrency;
+  eventInvokeConfigs: EventInvokeConfigs;
   account: AccountContext;
   logger: Logger;
 }

@@ -1,9 +1,27 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { handleMetrics } from '../metering/metrics-route.js';
 import { listenOn, stopServer } from '../net/http-server.js';
 import { lambdaError, sendLambdaError } from './lambda/errors.js';
+import {
+  deleteFunctionConcurrency,
+  deleteProvisionedConcurrency,
+  getAccountSettings,
+  getFunctionConcurrency,
+  getProvisionedConcurrency,
+  putFunctionConcurrency,
+  putProvisionedConcurrency,
+} from './lambda/concurrency.js';
+import {
+  deleteEventInvokeConfig,
+  getEventInvokeConfig,
+  listEventInvokeConfigs,
+  putEventInvokeConfig,
+  updateEventInvokeConfig,
+} from './lambda/event-invoke-config.js';
 import { handleInvoke } from './lambda/invoke.js';
+import { handleInvokeAsync } from './lambda/invoke-async.js';
 import type { ApiContext, ApiRoute } from './routes.js';
 
 export type AwsEndpointOptions = ApiContext;
@@ -11,6 +29,45 @@ export type AwsEndpointOptions = ApiContext;
 /** Every operation the endpoint serves, matched in order. */
 const ROUTES: ApiRoute[] = [
   { method: 'POST', path: /^\/2015-03-31\/functions\/([^/]+)\/invocations$/, handle: handleInvoke },
+  {
+    method: 'POST',
+    path: /^\/2014-11-13\/functions\/([^/]+)\/invoke-async\/?$/,
+    handle: handleInvokeAsync,
+  },
+  ...eventInvokeConfigRoutes(),
+  {
+    method: 'PUT',
+    path: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/,
+    handle: putFunctionConcurrency,
+  },
+  {
+    method: 'GET',
+    path: /^\/2019-09-30\/functions\/([^/]+)\/concurrency$/,
+    handle: getFunctionConcurrency,
+  },
+  {
+    method: 'DELETE',
+    path: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/,
+    handle: deleteFunctionConcurrency,
+  },
+  {
+    method: 'PUT',
+    path: /^\/2019-09-30\/functions\/([^/]+)\/provisioned-concurrency$/,
+    handle: putProvisionedConcurrency,
+  },
+  {
+    method: 'GET',
+    path: /^\/2019-09-30\/functions\/([^/]+)\/provisioned-concurrency$/,
+    handle: getProvisionedConcurrency,
+  },
+  {
+    method: 'DELETE',
+    path: /^\/2019-09-30\/functions\/([^/]+)\/provisioned-concurrency$/,
+    handle: deleteProvisionedConcurrency,
+  },
+  { method: 'GET', path: /^\/2016-08-19\/account-settings\/?$/, handle: getAccountSettings },
+  // Not an AWS operation: Prometheus's text exposition of the invocation metrics.
+  { method: 'GET', path: /^\/metrics$/, handle: handleMetrics },
 ];
 
 /** The AWS endpoint: one HTTP server for every AWS API the platform speaks. */
@@ -71,4 +128,20 @@ export class AwsEndpoint {
     }
     sendLambdaError(res, error);
   }
+}
+
+/** Builds the routes of the EventInvokeConfig operations, under `/2019-09-25/functions/`. */
+function eventInvokeConfigRoutes(): ApiRoute[] {
+  const path = /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config$/;
+  return [
+    { method: 'PUT', path, handle: putEventInvokeConfig },
+    { method: 'POST', path, handle: updateEventInvokeConfig },
+    { method: 'GET', path, handle: getEventInvokeConfig },
+    { method: 'DELETE', path, handle: deleteEventInvokeConfig },
+    {
+      method: 'GET',
+      path: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/list$/,
+      handle: listEventInvokeConfigs,
+    },
+  ];
 }

@@ -22,6 +22,7 @@ export async function runInvoke(
 
   const platform = await Platform.start({
     spares: false,
+    asyncDispatch: false,
     dataDir: project.dataDir,
     account: project.account,
     functions: [...project.template.functions.values()],

@@ -11,6 +11,7 @@ import { runInvoke } from './invoke.js';
 import { runLogs } from './logs.js';
 import { output } from './output.js';
 import { runUp } from './up.js';
+import { parseSince, runUsage } from './usage.js';
 
 function port(value: string): number {
   const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -33,6 +34,15 @@ function count(value: string): number {
     throw new InvalidArgumentError(`count '${value}' is not a whole number of at least 1`);
   }
   return parsed;
+}
+
+/** Parses a positive number of seconds and returns it in milliseconds. */
+function secondsToMs(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError(`'${value}' is not a positive number of seconds`);
+  }
+  return Math.round(parsed * 1000);
 }
 
 function collectOverride(value: string, previous: Record<string, string>): Record<string, string> {
@@ -95,6 +105,16 @@ program
     3000,
   )
   .option('--host <address>', 'address the endpoints listen on', '127.0.0.1')
+  .option(
+    '--account-concurrency <count>',
+    "the account's limit on concurrent executions (default: 1000, less on a machine with under 24 GB of memory)",
+    count,
+  )
+  .option(
+    '--idle-timeout <seconds>',
+    'seconds an idle environment lives before it is stopped (default: 300)',
+    secondsToMs,
+  )
   .option('--data-dir <dir>', 'folder for state and temporary files (default: DIR/.lambdacraft)')
   .option('--region <name>', 'AWS region the platform presents', 'us-east-1')
   .option('--account-id <id>', 'twelve-digit account id used in ARNs', '000000000000')
@@ -121,6 +141,28 @@ program
   .option('-f, --follow', 'keep printing invocations as they end, until Ctrl-C', false)
   .action(async (functionName: string | undefined, options: Parameters<typeof runLogs>[1]) => {
     await runLogs(functionName, options);
+  });
+
+program
+  .command('usage')
+  .description(
+    'Print invocations, errors, throttles, cold starts, durations, GB-seconds and cost per function',
+  )
+  .argument(
+    '[dir]',
+    'project folder (with template.yaml and the optional lambdacraft.json), or its template',
+    '.',
+  )
+  .option('--data-dir <dir>', 'data folder of the project (default: DIR/.lambdacraft)')
+  .option(
+    '--since <span>',
+    'only invocations that started in this span before now: 30s, 15m, 1h, 7d (default: all)',
+    parseSince,
+  )
+  .option('--function <name>', 'only this function (default: every function)')
+  .option('--json', 'print the summary as JSON', false)
+  .action((dir: string, options: Parameters<typeof runUsage>[1]) => {
+    runUsage(dir, options);
   });
 
 // A reader such as `head` may close standard output early; that ends the output, not an error.

@@ -1,11 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+import { loadProjectConfig } from '../config-file.js';
 import { invalidConfig } from '../errors.js';
 
 import { FUNCTION_URL_PREFIX } from '../gateway/server.js';
 import { createLogger } from '../log.js';
 import { Platform } from '../platform.js';
+import type { FunctionSettings } from '../template/function-properties.js';
 import { output } from './output.js';
 import { openProject, type Project, type ProjectOptions } from './project.js';
 import { ProjectWatcher, type WatchTargets } from './watch.js';
@@ -14,6 +16,9 @@ export interface UpOptions extends ProjectOptions {
   port: number;
   httpPort: number;
   host: string;
+  /** Milliseconds from `--idle-timeout`, or undefined for the platform's default. */
+  idleTimeout: number | undefined;
+  accountConcurrency: number | undefined;
 }
 
 /** `up DIR` takes a project folder; a path to the template file itself works too. */
@@ -41,11 +46,18 @@ async function listening<T>(started: Promise<T>, port: number, option: string): 
 export async function runUp(dir: string, options: UpOptions): Promise<void> {
   const project = openProject(templatePath(dir, options.template), options);
   const logger = createLogger();
+  const config = loadProjectConfig(path.dirname(project.template.file));
   const platform = await Platform.start({
     dataDir: project.dataDir,
     account: project.account,
     functions: [...project.template.functions.values()],
     invalidFunctions: project.template.invalid,
+    functionSettings: project.template.functionSettings,
+    eventInvokeConfigs: project.template.eventInvokeConfigs,
+    accountConcurrencyLimit: options.accountConcurrency ?? config.accountConcurrencyLimit,
+    idleTimeoutMs:
+      options.idleTimeout ??
+      (config.idleTimeoutSeconds === undefined ? undefined : config.idleTimeoutSeconds * 1000),
     logger,
   });
   const { http } = project.template;
@@ -65,6 +77,7 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
 
   output.line(`LambdaCraft is running the project in ${path.dirname(project.template.file)}`);
   output.line(`  AWS endpoint (Lambda API): ${endpoint}`);
+  output.line(`  Prometheus metrics: ${endpoint}/metrics`);
   output.line(`  HTTP gateway: ${gateway.url}`);
   for (const route of gateway.routes.routes) {
     const target =
@@ -89,10 +102,15 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     output.line(`  ignored property: ${item}`);
   }
   output.line(`  data folder: ${project.dataDir}`);
+  const { limits } = platform;
+  output.line(
+    `  concurrency: account limit ${limits.accountLimit} (--account-concurrency), ${limits.unreservedLimit} unreserved, at least ${limits.unreservedMinimum} kept unreserved`,
+  );
   output.line('  functions:');
   for (const [functionName, config] of project.template.functions) {
+    const settings = project.template.functionSettings.get(functionName);
     output.line(
-      `    ${functionName}  ${config.runtime.id}  ${config.handler || 'bootstrap'}  ${config.memorySizeMb} MB  ${config.timeoutSeconds} s`,
+      `    ${functionName}  ${config.runtime.id}  ${config.handler || 'bootstrap'}  ${config.memorySizeMb} MB  ${config.timeoutSeconds} s${describeSettings(settings)}`,
     );
   }
   for (const [logicalId, reason] of project.template.invalid) {
@@ -119,6 +137,21 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   logger.info('stopped; every environment has exited');
 }
 
+function describeSettings(settings: FunctionSettings | undefined): string {
+  if (settings === undefined) return '';
+  let text = '';
+  if (settings.reservedConcurrentExecutions !== undefined) {
+    text += `  reserved concurrency ${settings.reservedConcurrentExecutions}`;
+  }
+  if (settings.autoPublishAlias !== undefined) {
+    text += `  alias ${settings.autoPublishAlias} -> version 1`;
+  }
+  if (settings.provisionedConcurrentExecutions !== undefined) {
+    text += ` (provisioned concurrency ${settings.provisionedConcurrentExecutions})`;
+  }
+  return text;
+}
+
 function watchTargets(project: Project): WatchTargets {
   const codeFolders = new Map(
     [...project.template.functions.values()].map((config) => [
@@ -143,11 +176,10 @@ function watchProject(project: Project, platform: Platform, options: UpOptions):
         return;
       }
       const { template } = reloaded;
-      const lines = platform.applyTemplate(
-        [...template.functions.values()],
-        template.invalid,
-        template.http,
-      );
+      const lines = platform.applyTemplate({
+        ...template,
+        functions: [...template.functions.values()],
+      });
       watcher.update(watchTargets(reloaded));
       output.line(
         `reloaded ${path.basename(template.file)}: ${lines.join('; ') || 'no function changed'}`,

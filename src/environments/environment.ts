@@ -8,18 +8,31 @@ import type { FunctionConfig } from '../functions/function-config.js';
 import type { Logger } from '../log.js';
 import { RuntimeApiServer, type RuntimeAnswer } from '../runtime-api/server.js';
 import { LaunchError, type Launcher } from './launch.js';
+import type { EnvironmentMemory } from './memory-limit.js';
 import { keepsEnvironment, type InvocationOutcome, type OutcomeKind } from './outcome.js';
 import { KeptLines, LineSplitter } from './output-lines.js';
-import { maxMemoryUsedMb } from './process-memory.js';
+import { ProcessGroupFreezer } from './process-group-freezer.js';
+import { processGroupGuard } from './process-group-guard.js';
 import type { ProcessStarter } from './process-starter.js';
-import { buildVariables, logStreamName } from './variables.js';
+import { buildVariables, logStreamName, type InitializationType } from './variables.js';
 
 /** Lambda's limit on the Init phase of an on-demand environment. */
 export const INIT_TIMEOUT_MS = 10_000;
-/** How often Max Memory Used is read again from /proc. */
-const MEMORY_READ_INTERVAL_MS = 1_000;
+/**
+ * Lambda's minimum limit on the Init phase of a provisioned environment. The limit is this
+ * or the function timeout, whichever is longer.
+ */
+export const PROVISIONED_INIT_TIMEOUT_MS = 130_000;
 /** How long to wait for a killed runtime's output pipes to close before giving up on them. */
 const PIPE_DRAIN_MS = 1_000;
+/**
+ * The error type of a runtime killed at its memory limit, in the Invoke payload and the log.
+ * AWS documents neither. Older Invoke payloads recorded against AWS carry Runtime.ExitError,
+ * while current Lambda logs name the kill Runtime.OutOfMemory in their Error Type field. We
+ * return Runtime.OutOfMemory so a caller can tell a memory kill from a crash, and the message
+ * keeps Lambda's `signal: killed`. NOTE: no current payload has been checked against AWS.
+ */
+const OUT_OF_MEMORY = 'Runtime.OutOfMemory';
 
 export interface InvocationRequest {
   requestId: string;
@@ -49,6 +62,8 @@ export interface EnvironmentOptions {
   starter: ProcessStarter;
   endpointUrl: string | undefined;
   logger: Logger;
+  /** `provisioned-concurrency` environments start ahead of requests and report no Init Duration. */
+  initializationType: InitializationType;
   /** Called once when the environment has died outside an invocation (idle crash). */
   onIdleDeath: (environment: Environment) => void;
 }
@@ -89,12 +104,17 @@ export class Environment {
   #closed: Promise<void> = Promise.resolve();
   #killed = false;
   #initFailing = false;
-  #memoryReadAt = Number.NEGATIVE_INFINITY;
-  #peakMemoryMb = 0;
+  readonly #memory: EnvironmentMemory;
+  readonly #freezer = new ProcessGroupFreezer();
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ environmentId: this.id });
+    this.#memory = options.starter.memoryLimits.forEnvironment(
+      this.id,
+      options.config.memorySizeMb,
+      this.#logger,
+    );
     this.#api = new RuntimeApiServer({
       onNext: () => this.#handleNext(),
       onAnswer: (answer) => this.#handleAnswer(answer),
@@ -104,6 +124,23 @@ export class Environment {
 
   get state(): State {
     return this.#state;
+  }
+
+  get initializationType(): InitializationType {
+    return this.#options.initializationType;
+  }
+
+  /**
+   * Stops the runtime's processes while the environment is idle. It does nothing, and
+   * returns false, unless the environment is ready and its runtime already waits in `/next`,
+   * so a runtime is never stopped while it still finishes the previous invocation.
+   * `invoke` resumes the processes before it hands over the event.
+   */
+  freeze(): boolean {
+    const pid = this.#child?.pid;
+    if (this.#state !== 'ready' || !this.#api.waitingForEvent || pid === undefined) return false;
+
+    return this.#freezer.freeze(pid);
   }
 
   /** Starts the runtime; resolves when the runtime first requests an event, or fails to. */
@@ -131,6 +168,7 @@ export class Environment {
       pycacheDir: starter.pycacheDir,
       runtimeDir: command.runtimeDir,
       endpointUrl: this.#options.endpointUrl,
+      initializationType: this.#options.initializationType,
     });
 
     const result = new Promise<InitResult>((resolve) => {
@@ -138,12 +176,19 @@ export class Environment {
     });
     this.#spawnedAt = performance.now();
     if (spare === undefined) {
-      this.#attach(starter.spawn(command, variables, config.codePath, this.#tempDir), command.file);
+      const child = starter.spawn(command, variables, config.codePath, this.#tempDir);
+      this.#attach(child, command.file);
+      if (child.pid !== undefined) void this.#memory.attach(child.pid);
     } else {
       this.#attach(spare.child, command.file);
+      // Before the spare is handed its function, so the function's code loads under the limit.
+      if (spare.child.pid !== undefined) await this.#memory.attach(spare.child.pid);
       starter.activate(spare, variables, config.codePath);
     }
-    const initLimitMs = INIT_TIMEOUT_MS + config.timeoutSeconds * 1000;
+    const initLimitMs =
+      this.#options.initializationType === 'provisioned-concurrency'
+        ? Math.max(PROVISIONED_INIT_TIMEOUT_MS, config.timeoutSeconds * 1000)
+        : INIT_TIMEOUT_MS + config.timeoutSeconds * 1000;
     this.#initTimer = setTimeout(() => this.#handleInitTimeout(), initLimitMs);
     return result;
   }
@@ -154,6 +199,8 @@ export class Environment {
       throw new Error(`environment ${this.id} is ${this.#state}, not ready`);
     }
     this.#state = 'busy';
+    this.#freezer.thaw();
+    this.#memory.beginInvocation(() => this.#killProcessGroup());
     const timeoutMs = this.#options.config.timeoutSeconds * 1000;
 
     return new Promise<InvocationOutcome>((resolve) => {
@@ -186,12 +233,14 @@ export class Environment {
     this.#api.close();
     clearTimeout(this.#initTimer);
     await this.#closed;
+    await this.#memory.release();
     if (this.#tempDir !== undefined) rmSync(this.#tempDir, { recursive: true, force: true });
   }
 
   #attach(child: ChildProcess, file: string): void {
     this.#child = child;
     this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
+    this.#guard(child);
 
     const stdout = new LineSplitter((line) => this.#handleLine(line));
     const stderr = new LineSplitter((line) => this.#handleLine(line));
@@ -208,6 +257,15 @@ export class Environment {
     child.once('exit', (code, signal) => this.#handleExit(code, signal));
   }
 
+  /** Has the runtime's process group killed if the platform's process ends first. */
+  #guard(child: ChildProcess): void {
+    const pid = child.pid;
+    if (pid === undefined) return;
+
+    processGroupGuard.add(pid);
+    child.once('exit', () => processGroupGuard.remove(pid));
+  }
+
   #handleLine(line: string): void {
     const current = this.#current;
     if (current === undefined) {
@@ -221,7 +279,10 @@ export class Environment {
     if (this.#state !== 'initialising') return;
 
     clearTimeout(this.#initTimer);
-    this.#initDurationMs = performance.now() - this.#spawnedAt;
+    // A provisioned environment's Init ran ahead of any request, so no invocation reports it.
+    if (this.#options.initializationType === 'on-demand') {
+      this.#initDurationMs = performance.now() - this.#spawnedAt;
+    }
     this.#state = 'ready';
     this.#resolveInit({ ok: true });
   }
@@ -324,8 +385,7 @@ export class Environment {
     const seconds = this.#options.config.timeoutSeconds.toFixed(2);
 
     this.#state = 'dead';
-    this.#memoryReadAt = Number.NEGATIVE_INFINITY;
-    this.#maxMemoryUsedMb();
+    this.#memory.sample();
     this.#killProcessGroup();
     const notice = `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`;
     const payload = Buffer.from(
@@ -354,11 +414,13 @@ export class Environment {
     const previous = this.#state;
     this.#state = 'dead';
     this.#api.close();
+    const outOfMemory = signal === 'SIGKILL' && this.#memory.killedForMemory();
+    const errorType = outOfMemory ? OUT_OF_MEMORY : 'Runtime.ExitError';
 
     // Also when the platform itself ended the process (shutdown), so no caller waits for a
     // timeout that can no longer come.
     if (this.#initDone !== undefined) {
-      this.#failInit(this.#failure('Runtime.ExitError', undefined, exitReason(code, signal)));
+      this.#failInit(this.#failure(errorType, undefined, exitReason(code, signal)));
       return;
     }
     const current = this.#current;
@@ -368,21 +430,19 @@ export class Environment {
       const durationMs = performance.now() - current.startedAt;
       const { requestId } = current.request;
       const message = `RequestId: ${requestId} Error: ${exitReason(code, signal)}`;
-      const payload = Buffer.from(
-        JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: message }),
-      );
+      const payload = Buffer.from(JSON.stringify({ errorType, errorMessage: message }));
       void this.#drained().then(() => {
         this.#settle(
           current,
           {
-            kind: 'exit',
+            kind: outOfMemory ? 'out-of-memory' : 'exit',
             payload,
             contentType: 'application/json',
-            errorType: 'Runtime.ExitError',
+            errorType,
             durationMs,
           },
           [],
-          [message, 'Runtime.ExitError'],
+          [message, errorType],
         );
       });
       return;
@@ -402,10 +462,11 @@ export class Environment {
     platformLines: string[],
     trailingLines: string[],
   ): void {
+    this.#memory.endInvocation();
     const outcome: InvocationOutcome = {
       ...result,
       initDurationMs: this.#initDurationMs,
-      maxMemoryUsedMb: this.#maxMemoryUsedMb(),
+      maxMemoryUsedMb: this.#memory.maxMemoryUsedMb(),
       preambleLines: current.preambleLines,
       logLines: current.lines.lines(),
       platformLines,
@@ -420,21 +481,6 @@ export class Environment {
       this.#killProcessGroup();
     }
     current.resolve(outcome);
-  }
-
-  /**
-   * Max Memory Used is the environment's peak since it started, so it only grows; reading
-   * /proc for it costs more than a warm invocation, so it is read at most every
-   * MEMORY_READ_INTERVAL_MS and on the first invocation.
-   */
-  #maxMemoryUsedMb(): number {
-    const pid = this.#child?.pid;
-    const now = performance.now();
-    if (pid !== undefined && now - this.#memoryReadAt >= MEMORY_READ_INTERVAL_MS) {
-      this.#memoryReadAt = now;
-      this.#peakMemoryMb = Math.max(this.#peakMemoryMb, maxMemoryUsedMb(pid));
-    }
-    return this.#peakMemoryMb;
   }
 
   #takePendingLines(): string[] {

@@ -1,6 +1,12 @@
 /** How an invocation ended, as far as the execution environment is concerned. */
 export type OutcomeKind =
-  'success' | 'function-error' | 'response-too-large' | 'timeout' | 'exit' | 'init-error';
+  | 'success'
+  | 'function-error'
+  | 'response-too-large'
+  | 'timeout'
+  | 'exit'
+  | 'out-of-memory'
+  | 'init-error';
 
 export interface InvocationOutcome {
   kind: OutcomeKind;
@@ -24,7 +30,8 @@ export interface InvocationOutcome {
 
 /**
  * The outcome rule: a function error, handled or not, keeps the environment warm for the
- * next event; a timeout, a crash or exit of the runtime, or a failed init destroys it.
+ * next event; a timeout, a crash or exit of the runtime (an out-of-memory kill included), or
+ * a failed init destroys it.
  */
 export function keepsEnvironment(kind: OutcomeKind): boolean {
   return kind === 'success' || kind === 'function-error' || kind === 'response-too-large';

@@ -7,6 +7,7 @@ import type { FunctionConfig } from '../functions/function-config.js';
 import type { Logger } from '../log.js';
 import { privateTmpPlan } from './isolation.js';
 import type { LaunchCommand } from './launch.js';
+import type { MemoryLimits } from './memory-limit.js';
 import { pythonVariables } from './variables.js';
 
 /**
@@ -25,6 +26,8 @@ export interface ProcessStarterOptions {
   privateTmp: boolean;
   /** Keep one started interpreter per runtime waiting, so cold starts skip interpreter start-up. */
   spares: boolean;
+  /** The memory limits that environments apply to their runtime processes. */
+  memoryLimits: MemoryLimits;
   logger: Logger;
 }
 
@@ -59,6 +62,10 @@ export class ProcessStarter {
 
   get pycacheDir(): string {
     return this.#options.pycacheDir;
+  }
+
+  get memoryLimits(): MemoryLimits {
+    return this.#options.memoryLimits;
   }
 
   /**

@@ -8,6 +8,9 @@ export const LOCAL_CREDENTIALS = {
   AWS_SESSION_TOKEN: 'lambdacraft-local-session',
 };
 
+/** How an environment was started, the value of `AWS_LAMBDA_INITIALIZATION_TYPE`. */
+export type InitializationType = 'on-demand' | 'provisioned-concurrency';
+
 export interface EnvironmentContext {
   account: AccountContext;
   runtimeApi: string;
@@ -20,6 +23,7 @@ export interface EnvironmentContext {
   runtimeDir: string;
   /** URL for handlers' AWS SDK calls (the platform's AWS endpoint), when one is serving. */
   endpointUrl: string | undefined;
+  initializationType: InitializationType;
 }
 
 /**
@@ -48,7 +52,7 @@ export function buildVariables(
     AWS_LAMBDA_FUNCTION_NAME: config.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySizeMb),
     AWS_LAMBDA_FUNCTION_VERSION: config.version,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_INITIALIZATION_TYPE: context.initializationType,
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.functionName}`,
     AWS_LAMBDA_LOG_STREAM_NAME: context.logStreamName,
     AWS_LAMBDA_RUNTIME_API: context.runtimeApi,

@@ -6,7 +6,10 @@ import { functionArn, type AccountContext } from '../functions/arn.js';
 import type { FunctionConfig } from '../functions/function-config.js';
 import { functionNotFound, type FunctionRegistry } from '../functions/registry.js';
 import type { Logger } from '../log.js';
-import type { StateStore } from '../state/store.js';
+import type { InvocationMetrics } from '../metering/metrics.js';
+import type { InvocationRecord, StateStore } from '../state/store.js';
+import { THROTTLED_OUTCOME } from '../metering/usage.js';
+import { throttleError, type ConcurrencyLimits } from './concurrency.js';
 import { billedDurationMs, invocationLog, tailLog } from './log-lines.js';
 
 export interface InvokeOptions {
@@ -17,6 +20,15 @@ export interface InvokeOptions {
   /** The decoded JSON text of the caller's client context. */
   clientContext: string | undefined;
   /** The cause of the invocation (`api`, `cli`, later the trigger), for metering. */
+  source: string;
+  /** The id an asynchronous event was accepted under; a new one when absent. */
+  requestId?: string;
+}
+
+export interface EnqueueOptions {
+  /** `$LATEST` when absent. */
+  qualifier: string | undefined;
+  /** The cause of the invocation (`api`, `destination`, later the trigger). */
   source: string;
 }
 
@@ -39,30 +51,82 @@ export interface InvokerOptions {
   environments: EnvironmentManager;
   store: StateStore;
   account: AccountContext;
+  limits: ConcurrencyLimits;
+  /** Prometheus metrics, updated with every record the invoker writes. */
+  metrics: InvocationMetrics;
   logger: Logger;
 }
 
 /**
  * The one way to run a function: every front door and trigger calls `invoke`. It resolves
- * the function, takes an environment from the function's pool, and records the log and the
- * metering of the invocation.
+ * the function and its qualifier, admits the invocation under the concurrency limits (or
+ * throws Lambda's 429), takes an environment from the version's pool, and records the log
+ * and the metering of the invocation.
  */
 export class Invoker {
   readonly #options: InvokerOptions;
+  #enqueueListener: (() => void) | undefined;
 
   constructor(options: InvokerOptions) {
     this.#options = options;
   }
 
-  /** Resolves a function name and qualifier, throwing ResourceNotFoundException as Lambda does. */
+  /** The metrics of every invocation this invoker ran or throttled. */
+  get metrics(): InvocationMetrics {
+    return this.#options.metrics;
+  }
+
+  /**
+   * Resolves a function name and qualifier (version number, alias or `$LATEST`) to the
+   * version it runs, throwing ResourceNotFoundException as Lambda does.
+   */
   resolve(functionName: string, qualifier: string | undefined): FunctionConfig {
-    const config = this.#options.registry.find(functionName);
-    if (config === undefined || (qualifier !== undefined && qualifier !== config.version)) {
+    const resolved = this.#options.registry.resolve(functionName, qualifier);
+    if (resolved === undefined) {
       throw functionNotFound(
         functionArn(this.#options.account, functionName, qualifier ?? '$LATEST'),
+        this.#options.registry.findInvalid(functionName),
       );
     }
-    return config;
+    return resolved.config;
+  }
+
+  /** Every function's `$LATEST` configuration. */
+  functions(): FunctionConfig[] {
+    return this.#options.registry.list();
+  }
+
+  /** The function's reserved concurrency, when it has one. */
+  reservedConcurrency(functionName: string): number | undefined {
+    return this.#options.limits.reserved(functionName);
+  }
+
+  /**
+   * Accepts an event for asynchronous invocation: checks that the function exists, writes
+   * the event to the queue in the state store, committed before this returns, and returns
+   * the request id the event will run under.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- an implementation that hands events to another machine will await; callers already do.
+  async enqueue(functionName: string, payload: Buffer, options: EnqueueOptions): Promise<string> {
+    this.resolve(functionName, options.qualifier);
+    const requestId = randomUUID();
+    const nowMs = Date.now();
+    this.#options.store.asyncEvents.enqueue({
+      requestId,
+      functionName,
+      qualifier: options.qualifier,
+      source: options.source,
+      payload,
+      enqueuedAtMs: nowMs,
+      dueAtMs: nowMs,
+    });
+    this.#enqueueListener?.();
+    return requestId;
+  }
+
+  /** Sets the function called after each accepted event; the async dispatcher wakes on it. */
+  onEnqueue(listener: () => void): void {
+    this.#enqueueListener = listener;
   }
 
   async invoke(
@@ -71,16 +135,27 @@ export class Invoker {
     options: InvokeOptions,
   ): Promise<InvokeResult> {
     const config = this.resolve(functionName, options.qualifier);
-    const requestId = randomUUID();
+    const requestId = options.requestId ?? randomUUID();
     const startedAtMs = Date.now();
 
-    const outcome = await this.#options.environments.poolFor(config).run({
-      requestId,
-      payload,
-      invokedFunctionArn: functionArn(this.#options.account, functionName, options.qualifier),
-      traceId: newTraceId(startedAtMs),
-      clientContext: options.clientContext,
-    });
+    const { limits } = this.#options;
+    const throttled = limits.tryAcquire(config.functionName);
+    if (throttled !== undefined) {
+      this.#recordThrottle(config, requestId, startedAtMs, options.source);
+      throw throttleError(throttled);
+    }
+    let outcome: InvocationOutcome;
+    try {
+      outcome = await this.#options.environments.poolFor(config).run({
+        requestId,
+        payload,
+        invokedFunctionArn: functionArn(this.#options.account, functionName, options.qualifier),
+        traceId: newTraceId(startedAtMs),
+        clientContext: options.clientContext,
+      });
+    } finally {
+      limits.release(config.functionName);
+    }
 
     const context = { requestId, version: config.version, memorySizeMb: config.memorySizeMb };
     const log = invocationLog(context, outcome);
@@ -97,6 +172,31 @@ export class Invoker {
     };
   }
 
+  /** A throttled invocation is metered (it counts as a throttle) but never billed. */
+  #recordThrottle(
+    config: FunctionConfig,
+    requestId: string,
+    startedAtMs: number,
+    source: string,
+  ): void {
+    this.#save({
+      requestId,
+      functionName: config.functionName,
+      version: config.version,
+      source,
+      startedAtMs,
+      durationMs: 0,
+      billedDurationMs: 0,
+      memorySizeMb: config.memorySizeMb,
+      architecture: config.architecture,
+      maxMemoryUsedMb: 0,
+      initDurationMs: undefined,
+      outcome: THROTTLED_OUTCOME,
+      errorType: 'TooManyRequestsException',
+      log: '',
+    });
+  }
+
   #record(
     config: FunctionConfig,
     requestId: string,
@@ -105,7 +205,7 @@ export class Invoker {
     outcome: InvocationOutcome,
     log: string,
   ): void {
-    this.#options.store.recordInvocation({
+    this.#save({
       requestId,
       functionName: config.functionName,
       version: config.version,
@@ -114,6 +214,7 @@ export class Invoker {
       durationMs: outcome.durationMs,
       billedDurationMs: billedDurationMs(outcome.durationMs, outcome.initDurationMs),
       memorySizeMb: config.memorySizeMb,
+      architecture: config.architecture,
       maxMemoryUsedMb: outcome.maxMemoryUsedMb,
       initDurationMs: outcome.initDurationMs,
       outcome: outcome.kind,
@@ -131,6 +232,12 @@ export class Invoker {
         'invocation failed',
       );
     }
+  }
+
+  /** Writes a record to the state store and counts it in the metrics. */
+  #save(record: InvocationRecord): void {
+    this.#options.store.recordInvocation(record);
+    this.#options.metrics.observe(record);
   }
 }
 

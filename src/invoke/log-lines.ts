@@ -31,7 +31,10 @@ export function endLine(context: LogContext): string {
   return `END RequestId: ${context.requestId}`;
 }
 
-/** Formats the tab-separated REPORT line, with its trailing tab, Init Duration last and only when cold. */
+/**
+ * Formats the tab-separated REPORT line, with its trailing tab: Init Duration only when cold,
+ * then the failure status fields.
+ */
 export function reportLine(context: LogContext, outcome: InvocationOutcome): string {
   const fields = [
     `REPORT RequestId: ${context.requestId}`,
@@ -43,7 +46,23 @@ export function reportLine(context: LogContext, outcome: InvocationOutcome): str
   if (outcome.initDurationMs !== undefined) {
     fields.push(`Init Duration: ${outcome.initDurationMs.toFixed(2)} ms`);
   }
+  fields.push(...statusFields(outcome));
   return `${fields.join('\t')}\t`;
+}
+
+/**
+ * Returns the status fields current Lambda appends to the REPORT line of a failed invocation:
+ * `Status: timeout`, or `Status: error` and the `Error Type` of a runtime killed at its
+ * memory limit. NOTE: AWS does not document these fields. Their form follows REPORT lines
+ * quoted from CloudWatch in public bug reports (2026). Those show neither where the fields
+ * sit next to Init Duration nor any fields for other runtime exits, so those exits get none.
+ */
+function statusFields(outcome: InvocationOutcome): string[] {
+  if (outcome.kind === 'timeout') return ['Status: timeout'];
+  if (outcome.kind === 'out-of-memory') {
+    return ['Status: error', `Error Type: ${outcome.errorType ?? 'Runtime.OutOfMemory'}`];
+  }
+  return [];
 }
 
 /** Formats the invocation's whole log, from START to REPORT, each line ending in a newline. */

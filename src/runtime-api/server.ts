@@ -73,6 +73,11 @@ export class RuntimeApiServer {
     return `${host}:${address.port}`;
   }
 
+  /** True while the runtime waits in `/next` with no event to take. */
+  get waitingForEvent(): boolean {
+    return this.#waitingNext !== undefined;
+  }
+
   /** Sends an event to the runtime now if it is waiting in `/next`, otherwise at its next request. */
   deliver(event: RuntimeEvent): void {
     this.#currentRequestId = event.requestId;

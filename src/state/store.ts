@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { Logger } from '../log.js';
+import { ASYNC_EVENTS_SCHEMA, AsyncEventTable } from './async-events.js';
 
 /** One finished invocation, as metering and log queries need it. */
 export interface InvocationRecord {
@@ -15,6 +16,8 @@ export interface InvocationRecord {
   durationMs: number;
   billedDurationMs: number;
   memorySizeMb: number;
+  /** `x86_64` or `arm64`: duration is priced by architecture. */
+  architecture: string;
   maxMemoryUsedMb: number;
   initDurationMs: number | undefined;
   outcome: string;
@@ -37,6 +40,7 @@ CREATE TABLE IF NOT EXISTS invocations (
   duration_ms REAL NOT NULL,
   billed_duration_ms INTEGER NOT NULL,
   memory_size_mb INTEGER NOT NULL,
+  architecture TEXT NOT NULL DEFAULT 'x86_64',
   max_memory_used_mb INTEGER NOT NULL,
   init_duration_ms REAL,
   outcome TEXT NOT NULL,
@@ -47,6 +51,23 @@ CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function_name
 `;
 
 /**
+ * A covering index for usage summaries: they read these columns of many rows, which from
+ * the table would mean reading every row's log too. Created after ADDED_COLUMNS exist.
+ */
+const USAGE_INDEX = `
+CREATE INDEX IF NOT EXISTS invocations_usage ON invocations (function_name, started_at_ms,
+  outcome, architecture, memory_size_mb, billed_duration_ms, init_duration_ms, duration_ms);
+`;
+
+/**
+ * Columns added after the first release, with their definitions. A database written before
+ * gains them when it is opened for writing; its older rows take the default.
+ */
+const ADDED_COLUMNS: Record<string, string> = {
+  architecture: "TEXT NOT NULL DEFAULT 'x86_64'",
+};
+
+/**
  * The only module that touches SQLite. Invocation records and logs are written behind:
  * they are kept in memory for up to FLUSH_INTERVAL_MS and written in batches, because a
  * synchronous write per invocation would cost more than the invocation itself. They are
@@ -54,19 +75,23 @@ CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function_name
  */
 export class StateStore {
   readonly #db: Database.Database;
-  readonly #insertInvocation: Database.Statement;
+  /** Absent when the database is open read-only. */
+  readonly #insertInvocation: Database.Statement | undefined;
   readonly #logger: Logger;
   #pending: InvocationRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #asyncEvents: AsyncEventTable | undefined;
 
   private constructor(db: Database.Database, logger: Logger) {
     this.#db = db;
     this.#logger = logger;
+    if (db.readonly) return;
+
     this.#insertInvocation = db.prepare(`
       INSERT INTO invocations (request_id, function_name, version, source, started_at_ms,
-        duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms,
-        outcome, error_type, log)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        duration_ms, billed_duration_ms, memory_size_mb, architecture, max_memory_used_mb,
+        init_duration_ms, outcome, error_type, log)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
   /** Opens (creating if needed) `state.db` in the data folder; ':memory:' keeps it in memory. */
@@ -81,11 +106,34 @@ export class StateStore {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    db.exec(ASYNC_EVENTS_SCHEMA);
+    addMissingColumns(db);
+    db.exec(USAGE_INDEX);
     return new StateStore(db, logger);
+  }
+
+  /**
+   * Opens an existing `state.db` for reading only, as commands that run beside `lambdacraft
+   * up` do. In WAL mode the reader sees every transaction committed before each query.
+   */
+  static openReadOnly(dataDir: string, logger: Logger): StateStore {
+    const db = new Database(path.join(dataDir, 'state.db'), {
+      readonly: true,
+      fileMustExist: true,
+    });
+    db.pragma('busy_timeout = 5000');
+    return new StateStore(db, logger);
+  }
+
+  /** The asynchronous event queue and the EventInvokeConfigs; writes commit at once. */
+  get asyncEvents(): AsyncEventTable {
+    this.#asyncEvents ??= new AsyncEventTable(this.#db);
+    return this.#asyncEvents;
   }
 
   recordInvocation(record: InvocationRecord): void {
     if (!this.#db.open) return;
+    if (this.#db.readonly) throw new Error('the state store is open read-only');
 
     this.#pending.push(record);
     if (this.#pending.length >= FLUSH_BATCH_ROWS) {
@@ -99,13 +147,14 @@ export class StateStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const rows = this.#pending;
-    if (rows.length === 0 || !this.#db.open) return;
+    const insert = this.#insertInvocation;
+    if (rows.length === 0 || insert === undefined || !this.#db.open) return;
 
     this.#pending = [];
     try {
       this.#db.transaction(() => {
         for (const row of rows) {
-          this.#insertInvocation.run(
+          insert.run(
             row.requestId,
             row.functionName,
             row.version,
@@ -114,6 +163,7 @@ export class StateStore {
             row.durationMs,
             row.billedDurationMs,
             row.memorySizeMb,
+            row.architecture,
             row.maxMemoryUsedMb,
             row.initDurationMs ?? null,
             row.outcome,
@@ -160,6 +210,105 @@ export class StateStore {
     this.#db.close();
     clearTimeout(this.#timer);
   }
+
+  /**
+   * Sums invocations, errors, throttles, cold starts and billed memory-time per function
+   * over the invocations that match the filter. Outcomes other than the two named are errors.
+   */
+  usageByFunction(filter: UsageFilter, outcomes: UsageOutcomes): FunctionUsageRow[] {
+    this.flush();
+    const where = usageWhere(filter);
+    // A database from before the architecture column, opened read-only, cannot gain it.
+    const architecture = this.#hasColumn('invocations', 'architecture')
+      ? 'architecture'
+      : "'x86_64'";
+    // Grouping by function name alone lets SQLite stream invocations_usage in index order.
+    // Grouping by outcome and architecture as well would sort every row first.
+    return this.#db
+      .prepare(
+        `SELECT function_name AS functionName,
+           SUM(outcome != @throttled) AS invocations,
+           SUM(outcome NOT IN (@success, @throttled)) AS errors,
+           SUM(outcome = @throttled) AS throttles,
+           COUNT(init_duration_ms) AS coldStarts,
+           SUM(CASE WHEN outcome = @throttled OR ${architecture} = 'arm64' THEN 0
+             ELSE memory_size_mb * billed_duration_ms END) AS x86MbMs,
+           SUM(CASE WHEN outcome = @throttled OR ${architecture} != 'arm64' THEN 0
+             ELSE memory_size_mb * billed_duration_ms END) AS arm64MbMs
+         FROM invocations ${where.sql} GROUP BY function_name ORDER BY function_name`,
+      )
+      .all({ ...where.parameters, ...outcomes }) as FunctionUsageRow[];
+  }
+
+  /** Returns the durations in ms of a function's matching invocations, except one outcome. */
+  durationsMs(functionName: string, filter: UsageFilter, exceptOutcome: string): number[] {
+    this.flush();
+    const where = usageWhere({ ...filter, functionName });
+    return this.#db
+      .prepare(`SELECT duration_ms FROM invocations ${where.sql} AND outcome != @exceptOutcome`)
+      .pluck()
+      .all({ ...where.parameters, exceptOutcome }) as number[];
+  }
+
+  #hasColumn(table: string, column: string): boolean {
+    const columns = this.#db.pragma(`table_info(${table})`) as { name: string }[];
+    return columns.some((item) => item.name === column);
+  }
+}
+
+/** The invocations a usage query covers; absent fields do not filter. */
+export interface UsageFilter {
+  functionName?: string | undefined;
+  /** Invocations that started at or after this time, in ms since the epoch. */
+  sinceMs?: number | undefined;
+}
+
+/** The outcome values that usage queries count apart from errors. */
+export interface UsageOutcomes {
+  success: string;
+  throttled: string;
+}
+
+/** Usage totals of one function. */
+export interface FunctionUsageRow {
+  functionName: string;
+  /** Invocations that were not throttled. */
+  invocations: number;
+  errors: number;
+  throttles: number;
+  /** Invocations with an Init Duration. */
+  coldStarts: number;
+  /** Sum over the x86_64 invocations, not throttled, of memory size (MB) times billed ms. */
+  x86MbMs: number;
+  /** The same sum over the arm64 invocations that were not throttled. */
+  arm64MbMs: number;
+}
+
+/** Builds a WHERE clause, always present, with named parameters for a usage filter. */
+function usageWhere(filter: UsageFilter): {
+  sql: string;
+  parameters: Record<string, string | number>;
+} {
+  const conditions = ['1'];
+  const parameters: Record<string, string | number> = {};
+  if (filter.functionName !== undefined) {
+    conditions.push('function_name = @functionName');
+    parameters.functionName = filter.functionName;
+  }
+  if (filter.sinceMs !== undefined) {
+    conditions.push('started_at_ms >= @sinceMs');
+    parameters.sinceMs = filter.sinceMs;
+  }
+  return { sql: `WHERE ${conditions.join(' AND ')}`, parameters };
+}
+
+/** Adds the columns of ADDED_COLUMNS that a database written by an older release lacks. */
+function addMissingColumns(db: Database.Database): void {
+  const columns = db.pragma('table_info(invocations)') as { name: string }[];
+  const present = new Set(columns.map((item) => item.name));
+  for (const [column, definition] of Object.entries(ADDED_COLUMNS)) {
+    if (!present.has(column)) db.exec(`ALTER TABLE invocations ADD COLUMN ${column} ${definition}`);
+  }
 }
 
 interface InvocationRow {
@@ -171,6 +320,7 @@ interface InvocationRow {
   duration_ms: number;
   billed_duration_ms: number;
   memory_size_mb: number;
+  architecture: string;
   max_memory_used_mb: number;
   init_duration_ms: number | null;
   outcome: string;
@@ -188,6 +338,7 @@ function fromRow(row: InvocationRow): InvocationRecord {
     durationMs: row.duration_ms,
     billedDurationMs: row.billed_duration_ms,
     memorySizeMb: row.memory_size_mb,
+    architecture: row.architecture,
     maxMemoryUsedMb: row.max_memory_used_mb,
     initDurationMs: row.init_duration_ms ?? undefined,
     outcome: row.outcome,

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { invalidConfig } from '../errors.js';
 import { validateFunctionConfig, type FunctionConfig } from '../functions/function-config.js';
 import { parseRuntime, type RuntimeId } from '../functions/runtimes.js';
+import type { EventInvokeSettings } from '../invoke/async/event-invoke-config.js';
+import { readEventInvokeConfig } from './event-invoke-config.js';
 import { INLINE_CODE_FILES, writeInlineCode } from './inline-code.js';
 import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js';
 import { resolveFunctionName, type ResourceSymbol } from './references.js';
@@ -31,6 +33,9 @@ const SETTINGS_PROPERTIES = [
   'ProvisionedConcurrencyConfig',
 ];
 
+/** Asynchronous invocation settings, applied as the function's EventInvokeConfig. */
+const ASYNC_PROPERTIES = ['EventInvokeConfig'];
+
 /** Properties readHttpEvents reads (FunctionUrlConfig, Api and HttpApi events). */
 const EVENT_PROPERTIES = ['Events', 'FunctionUrlConfig'];
 
@@ -39,7 +44,7 @@ const IMAGE_PROPERTIES = ['ImageUri', 'ImageConfig'];
 
 /**
  * Properties the platform accepts without applying them. Most only act on AWS (IAM, VPC, KMS,
- * X-Ray, tags, deployments); LoggingConfig, EventInvokeConfig, DeadLetterQueue,
+ * X-Ray, tags, deployments); LoggingConfig, DeadLetterQueue (which needs SQS or SNS),
  * EphemeralStorage, FileSystemConfigs, Layers and SnapStart would change how a function runs,
  * and the platform does not implement them yet. Each one a function sets is listed once in
  * `FunctionDefinition.ignoredProperties`.
@@ -55,7 +60,6 @@ const IGNORED_PROPERTIES = [
   'Description',
   'DurableConfig',
   'EphemeralStorage',
-  'EventInvokeConfig',
   'FileSystemConfigs',
   'FunctionScalingConfig',
   'KmsKeyArn',
@@ -88,6 +92,7 @@ const KNOWN_PROPERTIES = new Set([
   'FunctionName',
   ...RUN_PROPERTIES,
   ...SETTINGS_PROPERTIES,
+  ...ASYNC_PROPERTIES,
   ...EVENT_PROPERTIES,
   ...IMAGE_PROPERTIES,
   ...IGNORED_PROPERTIES,
@@ -108,6 +113,8 @@ export interface FunctionSettings {
 export interface FunctionDefinition {
   config: FunctionConfig;
   settings: FunctionSettings;
+  /** EventInvokeConfig, for the function's `$LATEST`. */
+  eventInvokeConfig: EventInvokeSettings | undefined;
   /** `Policies (resource HelloFunction)`, once for each ignored property the function sets. */
   ignoredProperties: string[];
 }
@@ -157,6 +164,7 @@ export function readFunction(
     return {
       config,
       settings: readSettings(props),
+      eventInvokeConfig: readEventInvokeConfig(props.EventInvokeConfig),
       ignoredProperties: IGNORED_PROPERTIES.filter((name) => name in properties).map(
         (name) => `${name} (resource ${logicalId})`,
       ),
@@ -209,10 +217,10 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** Resolves the run and settings properties; a property that is AWS::NoValue is left out. */
+/** Resolves the run, settings and async properties; a property that is AWS::NoValue is left out. */
 function resolveProperties(resource: ResourceSymbol, context: IntrinsicContext): Json {
   const resolved: Json = {};
-  for (const name of [...RUN_PROPERTIES, ...SETTINGS_PROPERTIES]) {
+  for (const name of [...RUN_PROPERTIES, ...SETTINGS_PROPERTIES, ...ASYNC_PROPERTIES]) {
     if (resource.properties[name] === undefined) continue;
     const value = resolveIntrinsics(resource.properties[name], {
       ...context,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { invalidConfig } from '../errors.js';
 import type { AccountContext } from '../functions/arn.js';
 import type { FunctionConfig } from '../functions/function-config.js';
+import type { EventInvokeSettings } from '../invoke/async/event-invoke-config.js';
 import { evaluateConditions } from './conditions.js';
 import { readFunction, type FunctionSettings } from './function-properties.js';
 import {
@@ -36,6 +37,8 @@ export interface LoadedTemplate {
   ignoredProperties: string[];
   /** AutoPublishAlias and concurrency settings of the valid functions, by function name. */
   functionSettings: Map<string, FunctionSettings>;
+  /** EventInvokeConfig of the valid functions that set one, by function name. */
+  eventInvokeConfigs: Map<string, EventInvokeSettings>;
   /** Logical ids of the functions, keyed by function name. */
   logicalIds: Map<string, string>;
 }
@@ -288,6 +291,7 @@ interface LoadedFunctions {
   logicalIds: Map<string, string>;
   ignoredProperties: string[];
   functionSettings: Map<string, FunctionSettings>;
+  eventInvokeConfigs: Map<string, EventInvokeSettings>;
 }
 
 function readFunctions(
@@ -301,6 +305,7 @@ function readFunctions(
     logicalIds: new Map(),
     ignoredProperties: [],
     functionSettings: new Map(),
+    eventInvokeConfigs: new Map(),
   };
   for (const resource of symbols.resources.values()) {
     if (resource.type !== 'AWS::Serverless::Function' || !resource.created) continue;
@@ -313,7 +318,7 @@ function readFunctions(
       loaded.invalid.set(logicalId, (error as Error).message);
       continue;
     }
-    const { config, settings, ignoredProperties } = definition;
+    const { config, settings, eventInvokeConfig, ignoredProperties } = definition;
     if (loaded.functions.has(config.functionName)) {
       throw invalidConfig(
         `resource '${logicalId}': function name '${config.functionName}' is used twice; give each function its own FunctionName`,
@@ -322,6 +327,9 @@ function readFunctions(
     loaded.functions.set(config.functionName, config);
     loaded.logicalIds.set(config.functionName, logicalId);
     loaded.functionSettings.set(config.functionName, settings);
+    if (eventInvokeConfig !== undefined) {
+      loaded.eventInvokeConfigs.set(config.functionName, eventInvokeConfig);
+    }
     loaded.ignoredProperties.push(...ignoredProperties);
   }
   return loaded;

@@ -45,8 +45,10 @@ export function sendLambdaError(res: http.ServerResponse, error: unknown): void 
           },
         );
   const messageKey = CAPITALISED_MESSAGE.has(platformError.code) ? 'Message' : 'message';
+  // The model binds retryAfterSeconds to the Retry-After header, not to the body.
+  const { retryAfterSeconds, ...bodyDetails } = platformError.details;
   const body = JSON.stringify({
-    ...platformError.details,
+    ...bodyDetails,
     Type: platformError.userFault ? 'User' : 'Service',
     [messageKey]: platformError.message,
   });
@@ -57,9 +59,7 @@ export function sendLambdaError(res: http.ServerResponse, error: unknown): void 
     'x-amzn-ErrorType': platformError.code,
     'x-amzn-RequestId': randomUUID(),
   };
-  if (platformError.details.retryAfterSeconds !== undefined) {
-    headers['Retry-After'] = platformError.details.retryAfterSeconds;
-  }
+  if (retryAfterSeconds !== undefined) headers['Retry-After'] = retryAfterSeconds;
   res.writeHead(platformError.status, headers);
   res.end(body);
 }

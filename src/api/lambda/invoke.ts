@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 
-import {
-  FUNCTION_NAME_MODEL_PATTERN,
-  functionArn,
-  parseFunctionReference,
-  type AccountContext,
-} from '../../functions/arn.js';
+import type { AccountContext } from '../../functions/arn.js';
 import { readBody } from '../read-body.js';
 import type { ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
+import { acceptEvent } from './invoke-async.js';
+import { functionFromPath } from './request-parts.js';
 
 /** Lambda's limit on a synchronous Invoke request body. */
 export const MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -46,13 +43,12 @@ export async function handleInvoke({
     return;
   }
   if (request.invocationType === 'Event') {
-    req.resume();
-    // NOTE: asynchronous invocation needs the durable event queue, which is not built yet.
-    throw lambdaError(
-      'NotImplementedException',
-      501,
-      "InvocationType 'Event' is not supported by this LambdaCraft version; invoke with RequestResponse",
+    await acceptEvent(
+      { req, res, params, query, context },
+      request.functionName,
+      request.qualifier,
     );
+    return;
   }
 
   const payload = await readPayload(req);
@@ -81,26 +77,7 @@ function parseInvokeRequest(
   query: URLSearchParams,
   account: AccountContext,
 ): InvokeRequest {
-  const name = decodeURIComponent(rawFunctionName);
-  const reference = parseFunctionReference(name);
-  if (reference === undefined) {
-    throw validationError(
-      name,
-      'functionName',
-      `Member must satisfy regular expression pattern: ${FUNCTION_NAME_MODEL_PATTERN}`,
-    );
-  }
-  if (reference.region !== undefined && reference.region !== account.region) {
-    throw lambdaError(
-      'ResourceNotFoundException',
-      404,
-      `Functions from '${reference.region}' are not reachable in this region ('${account.region}')`,
-    );
-  }
-  if (reference.accountId !== undefined && reference.accountId !== account.accountId) {
-    const arn = functionArn({ ...account, accountId: reference.accountId }, reference.functionName);
-    throw lambdaError('ResourceNotFoundException', 404, `Function not found: ${arn}`);
-  }
+  const reference = functionFromPath(rawFunctionName, account);
 
   const queryQualifier = query.get('Qualifier') ?? undefined;
   if (

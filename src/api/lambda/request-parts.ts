@@ -1,0 +1,79 @@
+import type http from 'node:http';
+
+import {
+  FUNCTION_NAME_MODEL_PATTERN,
+  functionArn,
+  parseFunctionReference,
+  type AccountContext,
+  type FunctionReference,
+} from '../../functions/arn.js';
+import { readBody } from '../read-body.js';
+import { lambdaError, validationError } from './errors.js';
+
+/** Control-plane request bodies are small JSON documents; Lambda's largest is far below this. */
+const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Parses the `{FunctionName}` path label in any form Lambda accepts, refusing as Lambda does
+ * a name it cannot parse and an ARN of another region or account.
+ */
+export function functionFromPath(rawName: string, account: AccountContext): FunctionReference {
+  const name = decodeURIComponent(rawName);
+  const reference = parseFunctionReference(name);
+  if (reference === undefined) {
+    throw validationError(
+      name,
+      'functionName',
+      `Member must satisfy regular expression pattern: ${FUNCTION_NAME_MODEL_PATTERN}`,
+    );
+  }
+  if (reference.region !== undefined && reference.region !== account.region) {
+    throw lambdaError(
+      'ResourceNotFoundException',
+      404,
+      `Functions from '${reference.region}' are not reachable in this region ('${account.region}')`,
+    );
+  }
+  if (reference.accountId !== undefined && reference.accountId !== account.accountId) {
+    const arn = functionArn({ ...account, accountId: reference.accountId }, reference.functionName);
+    throw lambdaError('ResourceNotFoundException', 404, `Function not found: ${arn}`);
+  }
+  return reference;
+}
+
+/** Reads a control-plane request body as a JSON object; an empty body is `{}`. */
+export async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
+  if (body === undefined) {
+    throw lambdaError('RequestEntityTooLargeException', 413, 'Request body is too large');
+  }
+  if (body.length === 0) return {};
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw lambdaError('SerializationException', 400, 'Request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw lambdaError('SerializationException', 400, 'Request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Writes a JSON response with Lambda's request id header. */
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const headers: Record<string, string> = {
+    'Content-Length': String(Buffer.byteLength(text)),
+    'x-amzn-RequestId': requestId,
+  };
+  if (text !== '') headers['Content-Type'] = 'application/json';
+  res.writeHead(status, headers);
+  res.end(text);
+}

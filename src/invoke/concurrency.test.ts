@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { LambdaCraftError } from '../errors.js';
+import { ConcurrencyLimits, defaultAccountLimit, unreservedMinimum } from './concurrency.js';
+
+const MB = 1024 * 1024;
+
+describe('ConcurrencyLimits', () => {
+  it('caps a function at its reserved concurrency', () => {
+    const limits = new ConcurrencyLimits(1000);
+    limits.reserve('slow', 2);
+
+    assert.equal(limits.tryAcquire('slow'), undefined);
+    assert.equal(limits.tryAcquire('slow'), undefined);
+    assert.equal(limits.tryAcquire('slow'), 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    limits.release('slow');
+    assert.equal(limits.tryAcquire('slow'), undefined);
+  });
+
+  it('throttles every invocation of a function reserved at zero', () => {
+    const limits = new ConcurrencyLimits(1000);
+    limits.reserve('off', 0);
+
+    assert.equal(limits.tryAcquire('off'), 'ReservedFunctionConcurrentInvocationLimitExceeded');
+  });
+
+  it('shares what reservations leave among the other functions', () => {
+    const limits = new ConcurrencyLimits(20);
+    limits.reserve('kept', 10);
+    assert.equal(limits.unreservedLimit, 10);
+
+    for (let index = 0; index < 10; index += 1) {
+      assert.equal(limits.tryAcquire(index % 2 === 0 ? 'a' : 'b'), undefined);
+    }
+    assert.equal(limits.tryAcquire('a'), 'ConcurrentInvocationLimitExceeded');
+    // The reservation still holds its whole share.
+    assert.equal(limits.tryAcquire('kept'), undefined);
+  });
+
+  it('refuses a reservation that leaves less than the unreserved minimum', () => {
+    const limits = new ConcurrencyLimits(1000);
+    limits.reserve('a', 500);
+
+    assert.throws(
+      () => limits.reserve('b', 401),
+      (error: unknown) =>
+        error instanceof LambdaCraftError &&
+        error.code === 'InvalidParameterValueException' &&
+        error.message ===
+          "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+    );
+    limits.reserve('b', 400);
+    // Replacing a function's own reservation does not count it twice.
+    limits.reserve('a', 500);
+    assert.equal(limits.unreservedLimit, 100);
+  });
+
+  it('keeps the shared count right when a running function gains or loses a reservation', () => {
+    const limits = new ConcurrencyLimits(10);
+    assert.equal(limits.tryAcquire('f'), undefined);
+    limits.reserve('f', 5);
+    limits.release('f');
+    limits.unreserve('f');
+
+    for (let index = 0; index < 10; index += 1) assert.equal(limits.tryAcquire('g'), undefined);
+    assert.equal(limits.tryAcquire('g'), 'ConcurrentInvocationLimitExceeded');
+  });
+
+  it('derives the default limit from memory and scales the unreserved minimum with it', () => {
+    assert.equal(defaultAccountLimit(64 * 1024 * MB), 1000);
+    assert.equal(defaultAccountLimit(2400 * MB), 100);
+    assert.equal(defaultAccountLimit(1 * MB), 1);
+    assert.equal(unreservedMinimum(1000), 100);
+    assert.equal(unreservedMinimum(3000), 100);
+    assert.equal(unreservedMinimum(100), 10);
+  });
+});
