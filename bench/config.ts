@@ -13,6 +13,7 @@ export const TARGET_IDS = [
   'serverless-offline-node',
   'architect-sandbox-python',
   'architect-sandbox-node',
+  'scaling',
 ] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
@@ -26,8 +27,13 @@ export interface BenchConfig {
   loadWarmupSeconds: number;
   /** BENCH_OUT: the JSON results file. */
   outFile: string;
-  /** BENCH_TARGETS: comma-separated subset of TARGET_IDS, for development runs. */
+  /**
+   * BENCH_TARGETS: comma-separated subset of TARGET_IDS, for development runs. `scaling`
+   * selects the scaling benchmark (bench/scaling/), which runs once after the rounds.
+   */
   targets: TargetId[];
+  /** Settings of the scaling benchmark; BENCH_SCALING_* override them. */
+  scaling: ScalingConfig;
   /** BENCH_LOAD_TOOL: `wrk` (default when installed) or `autocannon`. */
   loadTool: 'wrk' | 'autocannon' | undefined;
   sequentialWarmupRequests: number;
@@ -49,6 +55,15 @@ export interface BenchConfig {
   treeScanEvery: number;
 }
 
+export interface ScalingConfig {
+  /** BENCH_SCALING_BURST: concurrent Invoke requests of each burst, one connection each. */
+  burstRequests: number;
+  /** BENCH_SCALING_LIMIT: `--account-concurrency` of the second burst, which should throttle. */
+  limitedConcurrency: number;
+  /** BENCH_SCALING_IDLE: environments started, then left idle, for the per-environment memory. */
+  idleEnvironments: number;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   return {
     rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
@@ -59,6 +74,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     ),
     targets: targetList(env.BENCH_TARGETS),
     loadTool: loadTool(env.BENCH_LOAD_TOOL),
+    scaling: {
+      burstRequests: positiveInteger(env, 'BENCH_SCALING_BURST', 1000),
+      limitedConcurrency: positiveInteger(env, 'BENCH_SCALING_LIMIT', 200),
+      idleEnvironments: positiveInteger(env, 'BENCH_SCALING_IDLE', 200),
+    },
     sequentialWarmupRequests: 50,
     sequentialRequests: 2000,
     concurrencies: [16, 64],

@@ -16,6 +16,7 @@ import {
   presentBootstraps,
   snapshotPlatform,
 } from './project.js';
+import { measureScaling, type ScalingResult } from './scaling/measure.js';
 import { timeSpawns } from './spawn-time.js';
 import { buildReport } from './summary.js';
 import { RunningTarget, targetDefinitions, type TargetDefinition } from './targets.js';
@@ -52,12 +53,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// With only `scaling` selected there is no target to run in rounds.
 const rounds: RoundResult[] = [];
-for (let round = 1; round <= config.rounds; round += 1) {
+for (let round = 1; definitions.length > 0 && round <= config.rounds; round += 1) {
   rounds.push(await runRound(round));
 }
+let scaling: ScalingResult | undefined;
+if (config.targets.includes('scaling')) {
+  scaling = await measureScaling({
+    config: config.scaling,
+    platformMain,
+    workDir,
+    logDir,
+    progress,
+  });
+}
 
-const report = buildReport({ config, machine, tool, workDir, coldFunctionCount, rounds });
+const report = buildReport({ config, machine, tool, workDir, coldFunctionCount, rounds, scaling });
 process.stdout.write(`${report.text}\n`);
 mkdirSync(path.dirname(config.outFile), { recursive: true });
 writeFileSync(config.outFile, `${JSON.stringify(report.json, null, 2)}\n`);

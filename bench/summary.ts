@@ -13,6 +13,8 @@ import {
   type ColdFigures,
   type TargetFigures,
 } from './report.js';
+import type { ScalingResult } from './scaling/measure.js';
+import { scalingGoals, scalingProblems, scalingTables } from './scaling/report.js';
 import { coldTable, goalTable, latencyTable, memoryTable } from './tables.js';
 
 export interface ReportInput {
@@ -22,6 +24,8 @@ export interface ReportInput {
   workDir: string;
   coldFunctionCount: number;
   rounds: RoundResult[];
+  /** The scaling benchmark when `scaling` is selected. It runs once, after the rounds. */
+  scaling: ScalingResult | undefined;
 }
 
 interface RoundFigures {
@@ -49,18 +53,27 @@ export function buildReport(input: ReportInput): Report {
   const cold = config.targets.includes('lambdacraft-cold')
     ? summarizeCold(perRound.map((round) => round.cold))
     : undefined;
-  const goals = evaluateGoals(medians, cold);
-  const problems = describeProblems(rounds);
+  const goals = [...evaluateGoals(medians, cold), ...scalingGoals(input.scaling)];
+  const problems = [
+    ...describeProblems(rounds),
+    ...(input.scaling === undefined ? [] : scalingProblems(input.scaling)),
+  ];
+  // With only `scaling` selected, the harness runs no rounds and their tables are left out.
+  const withRounds = (text: string) => (rounds.length === 0 ? '' : text);
 
   const text = [
     section('Machine', machineLines(input).join('\n')),
-    section(
-      `Warm latency and throughput (median of ${rounds.length} rounds; errors summed)`,
-      latencyTable(config.concurrencies, withoutPrefix(medians)),
+    withRounds(
+      section(
+        `Warm latency and throughput (median of ${rounds.length} rounds; errors summed)`,
+        latencyTable(config.concurrencies, withoutPrefix(medians)),
+      ),
     ),
-    section(
-      `Memory (median of ${rounds.length} rounds; RSS counts shared pages once per process, PSS splits them)`,
-      memoryTable(withoutPrefix(medians)),
+    withRounds(
+      section(
+        `Memory (median of ${rounds.length} rounds; RSS counts shared pages once per process, PSS splits them)`,
+        memoryTable(withoutPrefix(medians)),
+      ),
     ),
     cold === undefined
       ? ''
@@ -68,10 +81,15 @@ export function buildReport(input: ReportInput): Report {
           'Cold start and bare process spawn (median of round medians; max of all rounds)',
           coldTable([{ prefix: [], figures: cold }]),
         ),
+    input.scaling === undefined
+      ? ''
+      : section('Scaling (one run, after the rounds)', scalingTables(input.scaling)),
     section('Goals', goalTable(goals)),
-    section(
-      'Raw figures per round (load avg: 1-minute load average when the target started)',
-      rawTables(input, perRound),
+    withRounds(
+      section(
+        'Raw figures per round (load avg: 1-minute load average when the target started)',
+        rawTables(input, perRound),
+      ),
     ),
     section('Problems', problemList(problems)),
   ]
@@ -119,7 +137,11 @@ function rawTables(input: ReportInput, perRound: RoundFigures[]): string {
   ].join('\n\n');
 }
 
-function machineLines({ config, machine, coldFunctionCount }: ReportInput): string[] {
+function machineLines({ config, machine, coldFunctionCount, rounds }: ReportInput): string[] {
+  const roundLine =
+    rounds.length === 0
+      ? '- no rounds: only the scaling benchmark was selected'
+      : `- ${config.rounds} rounds; sequential: ${config.sequentialWarmupRequests} warm-up + ${config.sequentialRequests} measured requests; load: ${config.loadWarmupSeconds} s warm-up + ${config.loadSeconds} s measured at each of ${config.concurrencies.join(' and ')} connections; ${coldFunctionCount} cold starts per runtime per round`;
   return [
     `- date: ${machine.date}`,
     `- nproc: ${machine.nproc}; CPU: ${machine.cpuModel}; memory: ${machine.memoryTotalMb} MB`,
@@ -127,7 +149,7 @@ function machineLines({ config, machine, coldFunctionCount }: ReportInput): stri
     `- commit: ${machine.commit}`,
     `- Node.js ${machine.node}; ${machine.python}`,
     `- load tool: ${machine.loadTool}; load average at start: ${machine.loadAverageAtStart.join(', ')}`,
-    `- ${config.rounds} rounds; sequential: ${config.sequentialWarmupRequests} warm-up + ${config.sequentialRequests} measured requests; load: ${config.loadWarmupSeconds} s warm-up + ${config.loadSeconds} s measured at each of ${config.concurrencies.join(' and ')} connections; ${coldFunctionCount} cold starts per runtime per round`,
+    roundLine,
   ];
 }
 
