@@ -59,6 +59,7 @@ export async function openConnections(port: number, count: number): Promise<Keep
 export async function sendBurst(
   connections: readonly KeepAliveConnection[],
   invokePath: string,
+  event: Buffer = EVENT,
 ): Promise<BurstResult> {
   const latenciesMs: number[] = [];
   const problems: string[] = [];
@@ -74,7 +75,7 @@ export async function sendBurst(
   const requests = connections.map(async (connection) => {
     const sentAtMs = epochMs();
     try {
-      const response = await connection.post(invokePath, EVENT, BURST_REQUEST_TIMEOUT_MS);
+      const response = await connection.post(invokePath, event, BURST_REQUEST_TIMEOUT_MS);
       const doneAtMs = epochMs();
       endedAtMs = Math.max(endedAtMs, doneAtMs);
       if (response.status === 429) {

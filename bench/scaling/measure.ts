@@ -39,6 +39,13 @@ const START_SETTLE_MS = 1_000;
 const QUIET_CHECKS = 3;
 const QUIET_CHECK_MS = 200;
 const QUIET_TIMEOUT_MS = 10_000;
+/**
+ * The idle phase's event: each invocation holds its environment for 8 s, so that every one
+ * of the concurrent invocations needs an environment of its own. With 100 ms, the platform
+ * serves them with far fewer environments, because it starts only a few at a time and a
+ * started one takes the next request.
+ */
+const IDLE_PHASE_EVENT = Buffer.from('{"seconds": 8}');
 /** Pause after the idle phase's invocations, far above the 10 ms after which pools freeze. */
 const IDLE_SETTLE_MS = 2_000;
 /** Mappings of one environment kept in the results, largest USS first. */
@@ -228,7 +235,11 @@ async function measureIdleEnvironments(
   try {
     const connections = await openConnections(target.port, setup.config.idleEnvironments);
     try {
-      result.invocations = await sendBurst(connections, target.invokePath(SLEEP_FUNCTION));
+      result.invocations = await sendBurst(
+        connections,
+        target.invokePath(SLEEP_FUNCTION),
+        IDLE_PHASE_EVENT,
+      );
     } finally {
       for (const connection of connections) connection.close();
     }

@@ -1,9 +1,9 @@
 import time
 
-SLEEP_SECONDS = 0.1
+DEFAULT_SECONDS = 0.1
 
 
 def handler(event, context):
-    """Hold the environment for 100 ms, then return the constant result the harness checks."""
-    time.sleep(SLEEP_SECONDS)
+    """Hold the environment for `seconds` (100 ms by default), then return the constant result."""
+    time.sleep(event.get("seconds", DEFAULT_SECONDS))
     return {"ok": True}
