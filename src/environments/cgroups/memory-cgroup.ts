@@ -21,8 +21,6 @@ export interface MemoryCgroup {
   setLimit(bytes: number): void;
   /** Moves a process in; asynchronous, since a cgroup v1 move can take milliseconds. */
   addProcess(pid: number): Promise<void>;
-  /** Starts a new peak from the current use, where the cgroup version allows it (v1). */
-  resetPeak(): void;
   /** The peak use in bytes, or undefined when the kernel does not record one. */
   peakBytes(): number | undefined;
   /** How many processes the kernel's OOM killer has killed in this cgroup so far. */
@@ -57,11 +55,6 @@ class MemoryCgroupV1 implements MemoryCgroup {
 
   addProcess(pid: number): Promise<void> {
     return writeFile(path.join(this.dir, 'cgroup.procs'), String(pid));
-  }
-
-  resetPeak(): void {
-    // Writing 0 sets the recorded maximum to the current use.
-    writeFileSync(path.join(this.dir, 'memory.max_usage_in_bytes'), '0');
   }
 
   peakBytes(): number | undefined {
@@ -99,12 +92,6 @@ class MemoryCgroupV2 implements MemoryCgroup {
 
   addProcess(pid: number): Promise<void> {
     return writeFile(path.join(this.dir, 'cgroup.procs'), String(pid));
-  }
-
-  resetPeak(): void {
-    // NOTE: memory.peak (Linux 5.19+) covers the cgroup's whole life. Linux 6.12+ can reset
-    // it, but only for the file descriptor that wrote the reset, so the peak of a v2 cgroup
-    // is the environment's peak, not the invocation's.
   }
 
   peakBytes(): number | undefined {
