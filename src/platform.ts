@@ -19,6 +19,7 @@ import { Invoker } from './invoke/invoker.js';
 import { ProvisionedConcurrency } from './invoke/provisioned.js';
 import { silentLogger, type Logger } from './log.js';
 import { InvocationMetrics } from './metering/metrics.js';
+import { S3Service } from './services/s3/service.js';
 import { StateStore } from './state/store.js';
 import type { FunctionSettings } from './template/function-properties.js';
 import type { HttpEvents } from './template/http-events.js';
@@ -81,6 +82,8 @@ export class Platform {
   readonly account: AccountContext;
   readonly registry = new FunctionRegistry();
   readonly store: StateStore;
+  /** The S3 API on the AWS endpoint; subscribe with `s3.addListener` for object events. */
+  readonly s3: S3Service;
   readonly environments: EnvironmentManager;
   readonly memoryLimits: MemoryLimits;
   readonly invoker: Invoker;
@@ -116,6 +119,12 @@ export class Platform {
     this.account = options.account ?? DEFAULT_ACCOUNT;
     this.logger = options.logger ?? silentLogger();
     this.store = StateStore.open(options.dataDir, this.logger);
+    this.s3 = new S3Service({
+      dataDir: options.dataDir,
+      objects: this.store.objects,
+      region: this.account.region,
+      logger: this.logger,
+    });
     const launcher = new RuntimeLauncher((message) => this.logger.warn(message));
     this.memoryLimits = options.memoryLimits ?? MemoryLimits.detect();
     this.environments = new EnvironmentManager({
@@ -225,6 +234,7 @@ export class Platform {
 
   /** Starts the AWS endpoint and returns its URL. */
   async listen(port: number, host: string): Promise<string> {
+    this.s3.removeInterruptedWrites();
     this.#endpoint = new AwsEndpoint({
       invoker: this.invoker,
       limits: this.limits,
@@ -232,6 +242,7 @@ export class Platform {
       eventInvokeConfigs: this.eventInvokeConfigs,
       account: this.account,
       logger: this.logger,
+      s3: this.s3,
     });
     const address = await this.#endpoint.listen(port, host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { handleMetrics } from '../metering/metrics-route.js';
 import { listenOn, stopServer } from '../net/http-server.js';
+import type { S3Service } from '../services/s3/service.js';
 import { lambdaError, sendLambdaError } from './lambda/errors.js';
 import {
   deleteFunctionConcurrency,
@@ -24,7 +25,8 @@ import { handleInvoke } from './lambda/invoke.js';
 import { handleInvokeAsync } from './lambda/invoke-async.js';
 import type { ApiContext, ApiRoute } from './routes.js';
 
-export type AwsEndpointOptions = ApiContext;
+/** The AWS endpoint's handlers: the Lambda API's context and, when enabled, the S3 service. */
+export type AwsEndpointOptions = ApiContext & { s3?: S3Service | undefined };
 
 /** Every operation the endpoint serves, matched in order. */
 const ROUTES: ApiRoute[] = [
@@ -101,6 +103,13 @@ export class AwsEndpoint {
     const queryStart = url.indexOf('?');
     const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
     const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+
+    // S3 requests share this endpoint; S3Service.handles states the rule that tells them apart.
+    const s3 = this.#options.s3;
+    if (s3?.handles(req, pathname, query) === true) {
+      await s3.handle(req, res);
+      return;
+    }
 
     for (const route of ROUTES) {
       const match = route.method === req.method ? route.path.exec(pathname) : null;

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 
 import type { Logger } from '../log.js';
 import { ASYNC_EVENTS_SCHEMA, AsyncEventTable } from './async-events.js';
+import { OBJECTS_SCHEMA, ObjectTable } from './objects.js';
 
 /** One finished invocation, as metering and log queries need it. */
 export interface InvocationRecord {
@@ -81,6 +82,7 @@ export class StateStore {
   #pending: InvocationRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   #asyncEvents: AsyncEventTable | undefined;
+  #objects: ObjectTable | undefined;
 
   private constructor(db: Database.Database, logger: Logger) {
     this.#db = db;
@@ -107,6 +109,7 @@ export class StateStore {
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
     db.exec(ASYNC_EVENTS_SCHEMA);
+    db.exec(OBJECTS_SCHEMA);
     addMissingColumns(db);
     db.exec(USAGE_INDEX);
     return new StateStore(db, logger);
@@ -129,6 +132,12 @@ export class StateStore {
   get asyncEvents(): AsyncEventTable {
     this.#asyncEvents ??= new AsyncEventTable(this.#db);
     return this.#asyncEvents;
+  }
+
+  /** The object store's buckets, objects and multipart uploads; writes commit at once. */
+  get objects(): ObjectTable {
+    this.#objects ??= new ObjectTable(this.#db);
+    return this.#objects;
   }
 
   recordInvocation(record: InvocationRecord): void {

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { after, describe, it } from 'node:test';
+
+import { silentLogger } from '../../log.js';
+import { ObjectFiles } from './object-files.js';
+
+function allFiles(root: string): string[] {
+  return readdirSync(root).flatMap((folder) => readdirSync(path.join(root, folder)));
+}
+
+/** Creates a stage that fails as a write to a full disk does, after `bytes` bytes. */
+function diskFullAfter(bytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > bytes) {
+        callback(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+}
+
+describe('object files', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-object-files-'));
+  const files = new ObjectFiles(root, silentLogger());
+
+  after(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('writes, reads ranges and removes', async () => {
+    const fileId = await files.write(Readable.from([Buffer.from('0123456789')]), []);
+    assert.match(fileId, /^[0-9a-f]{32}$/);
+    assert.equal((await buffer(await files.openRead(fileId))).toString(), '0123456789');
+    assert.equal((await buffer(await files.openRead(fileId, 2, 4))).toString(), '234');
+    await files.remove(fileId);
+    assert.deepEqual(allFiles(root), []);
+  });
+
+  it('failed write leaves no file', async () => {
+    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(1024, 'x'));
+    await assert.rejects(files.write(Readable.from(chunks), [diskFullAfter(4096)]), {
+      code: 'ENOSPC',
+    });
+    assert.deepEqual(allFiles(root), []);
+  });
+
+  it('sweep removes unreferenced files', async () => {
+    const kept = await files.write(Readable.from([Buffer.from('kept')]), []);
+    const orphan = await files.write(Readable.from([Buffer.from('orphan')]), []);
+    const removed = files.sweep((fileId) => fileId === kept);
+    assert.equal(removed, 1);
+    assert.deepEqual(allFiles(root), [kept]);
+    assert.ok(!allFiles(root).includes(orphan));
+  });
+});
