@@ -14,6 +14,8 @@ export const TARGET_IDS = [
   'architect-sandbox-python',
   'architect-sandbox-node',
   'scaling',
+  'schedules',
+  'objects',
 ] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
@@ -34,6 +36,13 @@ export interface BenchConfig {
   targets: TargetId[];
   /** Settings of the scaling benchmark; BENCH_SCALING_* override them. */
   scaling: ScalingConfig;
+  /**
+   * BENCH_SCHEDULES_FIRES: measured fires of the schedules benchmark (bench/schedules.ts),
+   * which runs once after the rounds when `schedules` is selected.
+   */
+  schedulesFires: number;
+  /** Settings of the object store benchmark (bench/objects/); BENCH_OBJECTS_* override them. */
+  objects: ObjectsConfig;
   /** BENCH_LOAD_TOOL: `wrk` (default when installed) or `autocannon`. */
   loadTool: 'wrk' | 'autocannon' | undefined;
   sequentialWarmupRequests: number;
@@ -55,6 +64,15 @@ export interface BenchConfig {
   treeScanEvery: number;
 }
 
+export interface ObjectsConfig {
+  /** BENCH_OBJECTS_REQUESTS: measured operations of each small-object phase (4 KiB each). */
+  smallRequests: number;
+  /** BENCH_OBJECTS_LARGE_MB: size of the large object, in MiB. */
+  largeMegabytes: number;
+  /** BENCH_OBJECTS_UPLOADS: measured uploads of the upload-to-handler phase. */
+  notificationUploads: number;
+}
+
 export interface ScalingConfig {
   /** BENCH_SCALING_BURST: concurrent Invoke requests of each burst, one connection each. */
   burstRequests: number;
@@ -74,6 +92,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     ),
     targets: targetList(env.BENCH_TARGETS),
     loadTool: loadTool(env.BENCH_LOAD_TOOL),
+    schedulesFires: positiveInteger(env, 'BENCH_SCHEDULES_FIRES', 120),
+    objects: {
+      smallRequests: positiveInteger(env, 'BENCH_OBJECTS_REQUESTS', 2000),
+      largeMegabytes: positiveInteger(env, 'BENCH_OBJECTS_LARGE_MB', 256),
+      notificationUploads: positiveInteger(env, 'BENCH_OBJECTS_UPLOADS', 200),
+    },
     scaling: {
       burstRequests: positiveInteger(env, 'BENCH_SCALING_BURST', 1000),
       limitedConcurrency: positiveInteger(env, 'BENCH_SCALING_LIMIT', 200),

@@ -16,7 +16,9 @@ import {
   presentBootstraps,
   snapshotPlatform,
 } from './project.js';
+import { measureObjects, type ObjectsResult } from './objects/measure.js';
 import { measureScaling, type ScalingResult } from './scaling/measure.js';
+import { formatSchedules, measureSchedules, type SchedulesResult } from './schedules.js';
 import { timeSpawns } from './spawn-time.js';
 import { buildReport } from './summary.js';
 import { RunningTarget, targetDefinitions, type TargetDefinition } from './targets.js';
@@ -53,7 +55,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// With only `scaling` selected there is no target to run in rounds.
+// With only `scaling`, `schedules` or `objects` selected there is no target to run in rounds.
 const rounds: RoundResult[] = [];
 for (let round = 1; definitions.length > 0 && round <= config.rounds; round += 1) {
   rounds.push(await runRound(round));
@@ -69,10 +71,45 @@ if (config.targets.includes('scaling')) {
   });
 }
 
-const report = buildReport({ config, machine, tool, workDir, coldFunctionCount, rounds, scaling });
+let schedules: SchedulesResult | undefined;
+if (config.targets.includes('schedules')) {
+  schedules = await measureSchedules({
+    platformMain,
+    workDir,
+    logDir,
+    fires: config.schedulesFires,
+    progress,
+  });
+}
+
+let objects: ObjectsResult | undefined;
+if (config.targets.includes('objects')) {
+  objects = await measureObjects({
+    config: config.objects,
+    platformMain,
+    workDir,
+    logDir,
+    progress,
+  });
+}
+
+const report = buildReport({
+  config,
+  machine,
+  tool,
+  workDir,
+  coldFunctionCount,
+  rounds,
+  scaling,
+  objects,
+});
 process.stdout.write(`${report.text}\n`);
+if (schedules !== undefined)
+  process.stdout.write(`\n## Schedules\n\n${formatSchedules(schedules)}\n`);
 mkdirSync(path.dirname(config.outFile), { recursive: true });
-writeFileSync(config.outFile, `${JSON.stringify(report.json, null, 2)}\n`);
+// buildReport's JSON is an object; the schedules section joins it as one more key.
+const json = { ...(report.json as Record<string, unknown>), schedules };
+writeFileSync(config.outFile, `${JSON.stringify(json, null, 2)}\n`);
 rmSync(projectDir, { recursive: true, force: true });
 rmSync(platformDir, { recursive: true, force: true });
 process.stdout.write(`\nResults (JSON): ${config.outFile}\nTarget logs: ${logDir}\n`);

@@ -2,6 +2,8 @@ import type { BenchConfig } from './config.js';
 import type { LoadTool } from './load.js';
 import type { MachineDescription } from './machine.js';
 import type { RoundResult } from './measure.js';
+import type { ObjectsResult } from './objects/measure.js';
+import { objectsGoals, objectsProblems, objectsTables } from './objects/report.js';
 import { describeProblems } from './problems.js';
 import {
   coldFigures,
@@ -26,6 +28,8 @@ export interface ReportInput {
   rounds: RoundResult[];
   /** The scaling benchmark when `scaling` is selected. It runs once, after the rounds. */
   scaling: ScalingResult | undefined;
+  /** The object store benchmark when `objects` is selected. It runs once, after the rounds. */
+  objects?: ObjectsResult | undefined;
 }
 
 interface RoundFigures {
@@ -53,12 +57,18 @@ export function buildReport(input: ReportInput): Report {
   const cold = config.targets.includes('lambdacraft-cold')
     ? summarizeCold(perRound.map((round) => round.cold))
     : undefined;
-  const goals = [...evaluateGoals(medians, cold), ...scalingGoals(input.scaling)];
+  const goals = [
+    ...evaluateGoals(medians, cold),
+    ...scalingGoals(input.scaling),
+    ...(input.objects === undefined ? [] : objectsGoals(input.objects)),
+  ];
   const problems = [
     ...describeProblems(rounds),
     ...(input.scaling === undefined ? [] : scalingProblems(input.scaling)),
+    ...(input.objects === undefined ? [] : objectsProblems(input.objects)),
   ];
-  // With only `scaling` selected, the harness runs no rounds and their tables are left out.
+  // With only benchmarks that run once selected, the harness runs no rounds and their tables
+  // are left out.
   const withRounds = (text: string) => (rounds.length === 0 ? '' : text);
 
   const text = [
@@ -84,6 +94,9 @@ export function buildReport(input: ReportInput): Report {
     input.scaling === undefined
       ? ''
       : section('Scaling (one run, after the rounds)', scalingTables(input.scaling)),
+    input.objects === undefined
+      ? ''
+      : section('Object store (one run, after the rounds)', objectsTables(input.objects)),
     section('Goals', goalTable(goals)),
     withRounds(
       section(
@@ -140,7 +153,7 @@ function rawTables(input: ReportInput, perRound: RoundFigures[]): string {
 function machineLines({ config, machine, coldFunctionCount, rounds }: ReportInput): string[] {
   const roundLine =
     rounds.length === 0
-      ? '- no rounds: only the scaling benchmark was selected'
+      ? '- no rounds: only benchmarks that run once (scaling, schedules, objects) were selected'
       : `- ${config.rounds} rounds; sequential: ${config.sequentialWarmupRequests} warm-up + ${config.sequentialRequests} measured requests; load: ${config.loadWarmupSeconds} s warm-up + ${config.loadSeconds} s measured at each of ${config.concurrencies.join(' and ')} connections; ${coldFunctionCount} cold starts per runtime per round`;
   return [
     `- date: ${machine.date}`,

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(awscli python3-boto3 autoconf automake libtool cmake make g++)
+packages=(awscli python3-boto3 python3-pil autoconf automake libtool cmake make g++)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

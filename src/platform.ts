@@ -19,7 +19,14 @@ import { Invoker } from './invoke/invoker.js';
 import { ProvisionedConcurrency } from './invoke/provisioned.js';
 import { silentLogger, type Logger } from './log.js';
 import { InvocationMetrics } from './metering/metrics.js';
+import { BucketNotifications } from './services/s3/notifications/bucket-notifications.js';
+import {
+  applyTemplateBuckets,
+  type TemplateBuckets,
+} from './services/s3/notifications/template-notifications.js';
 import { S3Service } from './services/s3/service.js';
+import type { ScheduleDefinition } from './services/schedules/definition.js';
+import { Scheduler, type SchedulerClock } from './services/schedules/scheduler.js';
 import { StateStore } from './state/store.js';
 import type { FunctionSettings } from './template/function-properties.js';
 import type { HttpEvents } from './template/http-events.js';
@@ -58,6 +65,14 @@ export interface PlatformOptions {
    * folder with a running platform leaves them to it.
    */
   asyncDispatch?: boolean;
+  /** The template's buckets, created at start, and the notifications it puts on them. */
+  buckets?: TemplateBuckets;
+  /** Schedules to fire; they fire only where `asyncDispatch` is on. */
+  schedules?: ScheduleDefinition[];
+  /** The scheduler's time source and timer; tests pass a fake one. */
+  scheduleClock?: SchedulerClock;
+  /** Maximum age of a scheduled time missed while stopped that still fires (default 5 min). */
+  missedFireGraceMs?: number;
 }
 
 /** What a reloaded template brings; `LoadedTemplate` has these parts. */
@@ -67,6 +82,8 @@ export interface TemplateContents {
   http: HttpEvents;
   functionSettings?: Map<string, FunctionSettings>;
   eventInvokeConfigs?: Map<string, EventInvokeSettings>;
+  schedules?: { schedules: ScheduleDefinition[] };
+  s3?: TemplateBuckets;
 }
 
 const NO_SETTINGS: FunctionSettings = {
@@ -82,8 +99,6 @@ export class Platform {
   readonly account: AccountContext;
   readonly registry = new FunctionRegistry();
   readonly store: StateStore;
-  /** The S3 API on the AWS endpoint; subscribe with `s3.addListener` for object events. */
-  readonly s3: S3Service;
   readonly environments: EnvironmentManager;
   readonly memoryLimits: MemoryLimits;
   readonly invoker: Invoker;
@@ -92,6 +107,14 @@ export class Platform {
   readonly logger: Logger;
   readonly eventInvokeConfigs: EventInvokeConfigs;
   readonly asyncDispatcher: AsyncDispatcher;
+  /** The S3 API on the AWS endpoint; subscribe with `s3.addListener` for object events. */
+  readonly s3: S3Service;
+  /** The buckets' notification configurations, which queue invocations on object events. */
+  readonly bucketNotifications: BucketNotifications;
+  /** Lines about the template's buckets that `up` prints: configurations not applied. */
+  readonly bucketProblems: string[];
+  /** The template's schedules, fired through the Invoker. */
+  readonly schedules: Scheduler;
   readonly #settings = new Map<string, FunctionSettings>();
   /** The EventInvokeConfig the template set, as JSON, by function name. */
   readonly #templateEventInvokeConfigs = new Map<string, string>();
@@ -111,7 +134,10 @@ export class Platform {
     }
     platform.memoryLimits.logMechanism(platform.logger);
     if (options.spares ?? true) await platform.environments.prepare(options.functions);
-    if (options.asyncDispatch ?? true) platform.asyncDispatcher.start();
+    if (options.asyncDispatch ?? true) {
+      platform.asyncDispatcher.start();
+      platform.schedules.start(options.schedules ?? []);
+    }
     return platform;
   }
 
@@ -179,6 +205,23 @@ export class Platform {
       logger: this.logger,
       timeScale: options.asyncTimeScale ?? 1,
     });
+    this.bucketNotifications = new BucketNotifications({
+      table: this.store.notifications,
+      objects: this.store.objects,
+      invoker: this.invoker,
+      account: this.account,
+      logger: this.logger,
+    });
+    this.s3.useNotifications(this.bucketNotifications);
+    this.bucketProblems = this.#applyBuckets(options.buckets);
+    this.schedules = new Scheduler({
+      invoker: this.invoker,
+      table: this.store.schedules,
+      account: this.account,
+      logger: this.logger,
+      clock: options.scheduleClock,
+      missedFireGraceMs: options.missedFireGraceMs,
+    });
   }
 
   /**
@@ -232,6 +275,20 @@ export class Platform {
     }
   }
 
+  /** Creates the template's buckets and applies their notifications; returns the problems. */
+  #applyBuckets(buckets: TemplateBuckets | undefined): string[] {
+    if (buckets === undefined) return [];
+    return applyTemplateBuckets(buckets, {
+      objects: this.store.objects,
+      notifications: this.bucketNotifications,
+      account: this.account,
+      region: this.account.region,
+      aliasOf: (functionName) => this.#settings.get(functionName)?.autoPublishAlias,
+      logger: this.logger,
+      nowMs: Date.now(),
+    });
+  }
+
   /** Starts the AWS endpoint and returns its URL. */
   async listen(port: number, host: string): Promise<string> {
     this.s3.removeInterruptedWrites();
@@ -243,6 +300,7 @@ export class Platform {
       account: this.account,
       logger: this.logger,
       s3: this.s3,
+      schedules: this.schedules,
     });
     const address = await this.#endpoint.listen(port, host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -313,6 +371,10 @@ export class Platform {
       template.eventInvokeConfigs ?? new Map<string, EventInvokeSettings>(),
       changes,
     );
+    if (template.schedules !== undefined) {
+      changes.push(...this.schedules.update(template.schedules.schedules));
+    }
+    changes.push(...this.#applyBuckets(template.s3));
     if (this.#gateway !== undefined) {
       const routes = new RouteTable(http.apis, http.routes);
       this.#gateway.update(routes, http.functionUrls);
@@ -375,6 +437,7 @@ export class Platform {
     // drop connections still open and write what the store holds.
     // The async dispatcher stops taking events first; its running events end with the
     // environments, and it records them before the store closes.
+    await this.schedules.stop();
     const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
     const asyncEvents = this.asyncDispatcher.close();
     await this.environments.close();

@@ -29,7 +29,8 @@ describe('introductory examples', () => {
   before(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-examples-'));
     const account = { accountId: '000000000000', region: 'us-east-1' };
-    const template = loadTemplate(TEMPLATE, { account, parameterOverrides: {} });
+    // CsvDir=data reads the sample CSV from the code folder, as the README's invoke does.
+    const template = loadTemplate(TEMPLATE, { account, parameterOverrides: { CsvDir: 'data' } });
     platform = await Platform.start({
       dataDir,
       account,

@@ -6,6 +6,7 @@ import type { ConcurrencyLimits } from '../invoke/concurrency.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { ProvisionedConcurrency } from '../invoke/provisioned.js';
 import type { Logger } from '../log.js';
+import type { Scheduler } from '../services/schedules/scheduler.js';
 
 /** The platform parts an operation handler may use; front doors never reach past the Invoker. */
 export interface ApiContext {
@@ -15,6 +16,8 @@ export interface ApiContext {
   eventInvokeConfigs: EventInvokeConfigs;
   account: AccountContext;
   logger: Logger;
+  /** The platform's schedules, for LambdaCraft's own trigger operation. */
+  schedules?: Scheduler | undefined;
 }
 
 export interface ApiRequest {

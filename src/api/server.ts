@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { handleMetrics } from '../metering/metrics-route.js';
 import { listenOn, stopServer } from '../net/http-server.js';
 import type { S3Service } from '../services/s3/service.js';
+import {
+  handleScheduleTrigger,
+  SCHEDULE_TRIGGER_PATH,
+} from '../services/schedules/trigger-route.js';
 import { lambdaError, sendLambdaError } from './lambda/errors.js';
 import {
   deleteFunctionConcurrency,
@@ -70,6 +74,8 @@ const ROUTES: ApiRoute[] = [
   { method: 'GET', path: /^\/2016-08-19\/account-settings\/?$/, handle: getAccountSettings },
   // Not an AWS operation: Prometheus's text exposition of the invocation metrics.
   { method: 'GET', path: /^\/metrics$/, handle: handleMetrics },
+  // Not an AWS operation: `lambdacraft schedules trigger` fires a schedule now.
+  { method: 'POST', path: SCHEDULE_TRIGGER_PATH, handle: handleScheduleTrigger },
 ];
 
 /** The AWS endpoint: one HTTP server for every AWS API the platform speaks. */

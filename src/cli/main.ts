@@ -10,6 +10,7 @@ import { LambdaCraftError, errorMessage } from '../errors.js';
 import { runInvoke } from './invoke.js';
 import { runLogs } from './logs.js';
 import { output } from './output.js';
+import { runSchedules, runTrigger } from './schedules.js';
 import { runUp } from './up.js';
 import { parseSince, runUsage } from './usage.js';
 
@@ -124,6 +125,11 @@ program
     collectOverride,
     {},
   )
+  .option(
+    '--dev-subminute-schedules',
+    'accept rate(N seconds) schedules, which AWS rejects (development and benchmarks only)',
+    false,
+  )
   .action(async (dir: string, options: Parameters<typeof runUp>[1]) => {
     await runUp(dir, options);
   });
@@ -163,6 +169,34 @@ program
   .option('--json', 'print the summary as JSON', false)
   .action((dir: string, options: Parameters<typeof runUsage>[1]) => {
     runUsage(dir, options);
+  });
+
+const schedules = program
+  .command('schedules')
+  .description('Print each schedule of the project with its next three fire times and its last run')
+  .argument('[dir]', 'project folder holding template.yaml, or the template file itself', '.')
+  .option('-t, --template <file>', 'SAM template to read, relative to DIR', 'template.yaml')
+  .option('--data-dir <dir>', 'data folder of the project (default: DIR/.lambdacraft)')
+  .option('--region <name>', 'AWS region used in ARNs', 'us-east-1')
+  .option('--account-id <id>', 'twelve-digit account id used in ARNs', '000000000000')
+  .option(
+    '--parameter-overrides <pairs>',
+    'template parameter values as Key=Value, space-separated or repeated',
+    collectOverride,
+    {},
+  )
+  .action((dir: string, options: Parameters<typeof runSchedules>[1]) => {
+    runSchedules(dir, options);
+  });
+
+schedules
+  .command('trigger')
+  .description('Fire one schedule of the running platform now, outside its timing')
+  .argument('<name>', 'schedule name, as lambdacraft schedules prints it')
+  .option('--endpoint <url>', 'AWS endpoint of the running platform', 'http://127.0.0.1:4566')
+  .option('--region <name>', 'AWS region the platform presents', 'us-east-1')
+  .action(async (name: string, options: Parameters<typeof runTrigger>[1]) => {
+    process.exitCode = await runTrigger(name, options);
   });
 
 // A reader such as `head` may close standard output early; that ends the output, not an error.

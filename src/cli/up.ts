@@ -10,6 +10,7 @@ import { Platform } from '../platform.js';
 import type { FunctionSettings } from '../template/function-properties.js';
 import { output } from './output.js';
 import { openProject, type Project, type ProjectOptions } from './project.js';
+import { scheduleLines } from './schedules.js';
 import { ProjectWatcher, type WatchTargets } from './watch.js';
 
 export interface UpOptions extends ProjectOptions {
@@ -19,6 +20,8 @@ export interface UpOptions extends ProjectOptions {
   /** Milliseconds from `--idle-timeout`, or undefined for the platform's default. */
   idleTimeout: number | undefined;
   accountConcurrency: number | undefined;
+  /** Accept `rate(N seconds)` schedules (`--dev-subminute-schedules`). */
+  devSubminuteSchedules?: boolean;
 }
 
 /** `up DIR` takes a project folder; a path to the template file itself works too. */
@@ -44,6 +47,8 @@ async function listening<T>(started: Promise<T>, port: number, option: string): 
 
 /** Starts the platform for a project and serves until SIGINT or SIGTERM. */
 export async function runUp(dir: string, options: UpOptions): Promise<void> {
+  // Set in the environment so that template reloads read schedules the same way.
+  if (options.devSubminuteSchedules === true) process.env.LAMBDACRAFT_DEV_SUBMINUTE_SCHEDULES = '1';
   const project = openProject(templatePath(dir, options.template), options);
   const logger = createLogger();
   const config = loadProjectConfig(path.dirname(project.template.file));
@@ -54,6 +59,8 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     invalidFunctions: project.template.invalid,
     functionSettings: project.template.functionSettings,
     eventInvokeConfigs: project.template.eventInvokeConfigs,
+    schedules: project.template.schedules.schedules,
+    buckets: project.template.s3,
     accountConcurrencyLimit: options.accountConcurrency ?? config.accountConcurrencyLimit,
     idleTimeoutMs:
       options.idleTimeout ??
@@ -92,6 +99,20 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   for (const problem of [...http.errors, ...gateway.routes.conflicts]) {
     output.line(`    NOT SERVED: ${problem}`);
   }
+  for (const bucket of project.template.s3.buckets) {
+    output.line(`  bucket ${bucket.name}`);
+    for (const notification of project.template.s3.notifications) {
+      if (notification.bucket !== bucket.name) continue;
+      const { prefix, suffix } = notification.filter;
+      const filter = [prefix && `prefix ${prefix}`, suffix && `suffix ${suffix}`].filter(Boolean);
+      output.line(
+        `    ${notification.events.join(', ')}${filter.length > 0 ? ` (${filter.join(', ')})` : ''} -> ${notification.functionName ?? notification.functionArn ?? ''}`,
+      );
+    }
+  }
+  for (const problem of [...project.template.s3.errors, ...platform.bucketProblems]) {
+    output.line(`    NOT RUN: ${problem}`);
+  }
   for (const item of [...http.notRun, ...project.template.notRunResources]) {
     output.line(`  not run yet: ${item}`);
   }
@@ -100,6 +121,14 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   }
   for (const item of project.template.ignoredProperties) {
     output.line(`  ignored property: ${item}`);
+  }
+  const { schedules } = platform;
+  for (const line of scheduleLines(
+    schedules.list(),
+    project.template.schedules.errors,
+    schedules.missedFireGraceMs,
+  )) {
+    output.line(line);
   }
   output.line(`  data folder: ${project.dataDir}`);
   const { limits } = platform;

@@ -7,6 +7,7 @@ import type { FunctionConfig } from '../functions/function-config.js';
 import { functionNotFound, type FunctionRegistry } from '../functions/registry.js';
 import type { Logger } from '../log.js';
 import type { InvocationMetrics } from '../metering/metrics.js';
+import type { NewAsyncEvent } from '../state/async-events.js';
 import type { InvocationRecord, StateStore } from '../state/store.js';
 import { THROTTLED_OUTCOME } from '../metering/usage.js';
 import { throttleError, type ConcurrencyLimits } from './concurrency.js';
@@ -30,6 +31,11 @@ export interface EnqueueOptions {
   qualifier: string | undefined;
   /** The cause of the invocation (`api`, `destination`, later the trigger). */
   source: string;
+  /**
+   * Writes the accepted event in place of the queue's own insert, so that a caller can
+   * commit it in one transaction with its own state (a schedule's last fire time).
+   */
+  write?: (event: NewAsyncEvent) => void;
 }
 
 export interface InvokeResult {
@@ -111,7 +117,7 @@ export class Invoker {
     this.resolve(functionName, options.qualifier);
     const requestId = randomUUID();
     const nowMs = Date.now();
-    this.#options.store.asyncEvents.enqueue({
+    const event: NewAsyncEvent = {
       requestId,
       functionName,
       qualifier: options.qualifier,
@@ -119,7 +125,9 @@ export class Invoker {
       payload,
       enqueuedAtMs: nowMs,
       dueAtMs: nowMs,
-    });
+    };
+    if (options.write === undefined) this.#options.store.asyncEvents.enqueue(event);
+    else options.write(event);
     this.#enqueueListener?.();
     return requestId;
   }

@@ -216,9 +216,22 @@ export class ObjectTable {
     return row === undefined ? undefined : objectFromRow(row);
   }
 
-  /** Stores an object, replacing the row of the same key. */
-  putObject(bucket: string, key: string, attributes: ObjectAttributes): ObjectChange {
-    return this.#db.transaction(() => this.#putObject(bucket, key, attributes))();
+  /**
+   * Stores an object, replacing the row of the same key. `withinTransaction` runs after the
+   * row is written and before the commit, so that writes it makes (queued notifications)
+   * commit with the object.
+   */
+  putObject(
+    bucket: string,
+    key: string,
+    attributes: ObjectAttributes,
+    withinTransaction?: (change: ObjectChange) => void,
+  ): ObjectChange {
+    return this.#db.transaction(() => {
+      const change = this.#putObject(bucket, key, attributes);
+      withinTransaction?.(change);
+      return change;
+    })();
   }
 
   #putObject(bucket: string, key: string, attributes: ObjectAttributes): ObjectChange {
@@ -253,15 +266,21 @@ export class ObjectTable {
     };
   }
 
-  /** Deletes an object's row; undefined when there was none. */
-  deleteObject(bucket: string, key: string): ObjectChange | undefined {
+  /** Deletes an object's row; undefined when there was none. See putObject for the callback. */
+  deleteObject(
+    bucket: string,
+    key: string,
+    withinTransaction?: (change: ObjectChange) => void,
+  ): ObjectChange | undefined {
     return this.#db.transaction(() => {
       const fileId = this.#db
         .prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id')
         .pluck()
         .get(bucket, key) as string | undefined;
       if (fileId === undefined) return undefined;
-      return { sequencer: formatSequencer(this.#nextSequencer()), replacedFileId: fileId };
+      const change = { sequencer: formatSequencer(this.#nextSequencer()), replacedFileId: fileId };
+      withinTransaction?.(change);
+      return change;
     })();
   }
 
@@ -384,16 +403,18 @@ export class ObjectTable {
   /**
    * Turns an upload into an object in one transaction: the object row is stored and the
    * upload with its parts deleted. Returns the change and the part files to remove, or
-   * undefined when the upload no longer exists.
+   * undefined when the upload no longer exists. See putObject for the callback.
    */
   completeUpload(
     upload: MultipartUpload,
     attributes: ObjectAttributes,
+    withinTransaction?: (change: ObjectChange) => void,
   ): { change: ObjectChange; partFileIds: string[] } | undefined {
     return this.#db.transaction(() => {
       const partFileIds = this.#deleteUpload(upload.uploadId);
       if (partFileIds === undefined) return undefined;
       const change = this.#putObject(upload.bucket, upload.key, attributes);
+      withinTransaction?.(change);
       return { change, partFileIds };
     })();
   }

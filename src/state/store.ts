@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 
 import type { Logger } from '../log.js';
 import { ASYNC_EVENTS_SCHEMA, AsyncEventTable } from './async-events.js';
+import { NOTIFICATIONS_SCHEMA, NotificationTable } from './notifications.js';
 import { OBJECTS_SCHEMA, ObjectTable } from './objects.js';
+import { SCHEDULES_SCHEMA, ScheduleTable } from './schedules.js';
 
 /** One finished invocation, as metering and log queries need it. */
 export interface InvocationRecord {
@@ -83,6 +85,8 @@ export class StateStore {
   #timer: NodeJS.Timeout | undefined;
   #asyncEvents: AsyncEventTable | undefined;
   #objects: ObjectTable | undefined;
+  #notifications: NotificationTable | undefined;
+  #schedules: ScheduleTable | undefined;
 
   private constructor(db: Database.Database, logger: Logger) {
     this.#db = db;
@@ -110,6 +114,8 @@ export class StateStore {
     db.exec(SCHEMA);
     db.exec(ASYNC_EVENTS_SCHEMA);
     db.exec(OBJECTS_SCHEMA);
+    db.exec(NOTIFICATIONS_SCHEMA);
+    db.exec(SCHEDULES_SCHEMA);
     addMissingColumns(db);
     db.exec(USAGE_INDEX);
     return new StateStore(db, logger);
@@ -138,6 +144,27 @@ export class StateStore {
   get objects(): ObjectTable {
     this.#objects ??= new ObjectTable(this.#db);
     return this.#objects;
+  }
+
+  /** The buckets' notification configurations; writes commit at once. */
+  get notifications(): NotificationTable {
+    this.#notifications ??= new NotificationTable(this.#db);
+    return this.#notifications;
+  }
+
+  /** The schedules' anchors and fire records; a fire commits with its async event. */
+  get schedules(): ScheduleTable {
+    this.#schedules ??= new ScheduleTable(this.#db, this.asyncEvents);
+    return this.#schedules;
+  }
+
+  /** Returns the invocation record with this request id, or undefined. */
+  findInvocation(requestId: string): InvocationRecord | undefined {
+    this.flush();
+    const row = this.#db
+      .prepare('SELECT * FROM invocations WHERE request_id = ? ORDER BY started_at_ms DESC LIMIT 1')
+      .get(requestId) as InvocationRow | undefined;
+    return row === undefined ? undefined : fromRow(row);
   }
 
   recordInvocation(record: InvocationRecord): void {

@@ -37,8 +37,9 @@ const ORDERS_VARIABLES: [string, string][] = [
   ['QUEUE_URL', 'https://sqs.eu-west-1.amazonaws.com/123456789012/OrdersQueue'],
   ['QUEUE_ARN', 'arn:aws:sqs:eu-west-1:123456789012:OrdersQueue'],
   ['TABLE_ARN', 'arn:aws:dynamodb:eu-west-1:123456789012:table/OrdersTable'],
-  ['BUCKET', 'UploadsBucket'],
-  ['BUCKET_ARN', 'arn:aws:s3:::UploadsBucket'],
+  // A bucket without BucketName is named `<stack>-<logical id>` in lowercase.
+  ['BUCKET', 'shop-uploadsbucket'],
+  ['BUCKET_ARN', 'arn:aws:s3:::shop-uploadsbucket'],
   ['TOPIC_ARN', 'arn:aws:sns:eu-west-1:123456789012:Notifications'],
   ['SUB_WITH_VARIABLES', 'orders-dev/dev/Payments/${Literal}'],
   ['JOINED_SUBNETS', 'subnet-a,subnet-b'],
@@ -155,7 +156,6 @@ describe('all-features template', () => {
     assert.deepEqual(loaded.notRunResources, [
       'OrdersQueue (AWS::SQS::Queue)',
       'OrdersTable (AWS::DynamoDB::Table)',
-      'UploadsBucket (AWS::S3::Bucket)',
       'Notifications (AWS::SNS::Topic)',
     ]);
   });
@@ -179,7 +179,7 @@ describe('all-features template with Stage=prod', () => {
   });
 
   it('creates resources whose condition is true', () => {
-    assert.equal(loaded.functions.get('ProdOnly')?.environment.ONLY, 'ProdBucket');
+    assert.equal(loaded.functions.get('ProdOnly')?.environment.ONLY, 'shop-prodbucket');
     assert.deepEqual(loaded.notCreatedResources, []);
   });
 

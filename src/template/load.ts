@@ -16,6 +16,8 @@ import {
 import { isIntrinsicName, resolveIntrinsics, type IntrinsicContext } from './intrinsics.js';
 import { readParameters } from './parameters.js';
 import type { ResourceSymbol, TemplateSymbols } from './references.js';
+import { readS3Events, type S3Events } from './s3-events.js';
+import { readScheduleEvents, type ScheduleEvents } from './schedule-events.js';
 import { parseTemplateText } from './yaml.js';
 
 export type { FunctionSettings } from './function-properties.js';
@@ -26,6 +28,10 @@ export interface LoadedTemplate {
   /** Functions whose definition is invalid, by logical id, with the reason and the fix. */
   invalid: Map<string, string>;
   http: HttpEvents;
+  /** Schedule and ScheduleV2 events, and rule and Scheduler resources that target functions. */
+  schedules: ScheduleEvents;
+  /** The AWS::S3::Bucket resources and the bucket notifications that invoke functions. */
+  s3: S3Events;
   /** Resources of types the platform does not run yet, as `UploadsBucket (AWS::S3::Bucket)`. */
   notRunResources: string[];
   /** Resources whose Condition is false, as `BetaFunction (condition IsBeta is false)`. */
@@ -52,6 +58,11 @@ export interface LoadOptions {
    * Defaults to `.lambdacraft` beside the template, the CLI's default.
    */
   dataDir?: string;
+  /**
+   * Accept `rate(N seconds)` schedules, which AWS rejects; for development and benchmarks.
+   * Defaults to the environment variable LAMBDACRAFT_DEV_SUBMINUTE_SCHEDULES=1.
+   */
+  allowSubminuteSchedules?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -120,12 +131,40 @@ export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate
     { ...context, location: 'template' },
   );
 
+  // 5. Schedules: the functions' Schedule events and the rule and Scheduler resources.
+  const schedules = readScheduleEvents(
+    Object.fromEntries(created.map((resource) => [resource.logicalId, httpResource(resource)])),
+    functionNames,
+    { ...context, location: 'template' },
+    {
+      allowSubminute:
+        options.allowSubminuteSchedules ?? process.env.LAMBDACRAFT_DEV_SUBMINUTE_SCHEDULES === '1',
+    },
+  );
+  http.notRun = http.notRun.filter((item) => !/ \((Schedule|ScheduleV2)\)$/.test(item));
+
+  // 6. Buckets and the S3 events of functions.
+  const s3 = readS3Events(
+    Object.fromEntries(created.map((resource) => [resource.logicalId, httpResource(resource)])),
+    functionNames,
+    { ...context, location: 'template' },
+  );
+  http.notRun = http.notRun.filter((item) => !item.endsWith(' (S3)'));
+
   return {
     file: path.resolve(file),
     ...functions,
+    ignoredProperties: [...functions.ignoredProperties, ...schedules.ignoredProperties],
     http,
+    schedules,
+    s3,
     notRunResources: created
-      .filter((resource) => !RUN_RESOURCE_TYPES.has(resource.type))
+      .filter(
+        (resource) =>
+          !RUN_RESOURCE_TYPES.has(resource.type) &&
+          !schedules.runResources.has(resource.logicalId) &&
+          !s3.buckets.some((bucket) => bucket.logicalId === resource.logicalId),
+      )
       .map((resource) => `${resource.logicalId} (${resource.type})`),
     notCreatedResources: [...symbols.resources.values()]
       .filter((resource) => !resource.created && !resource.generated)

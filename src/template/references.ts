@@ -3,8 +3,9 @@
  *
  * A function's name is its FunctionName, or its logical id when FunctionName is absent (the
  * name the platform runs it under). Every other resource is named by its logical id, which is
- * what the platform keys APIs and buckets by. `Ref` returns that name for every type except
- * the SAM-generated alias, whose `Ref` is the alias ARN as on AWS.
+ * what the platform keys APIs by. `Ref` returns that name for every type except the
+ * SAM-generated alias, whose `Ref` is the alias ARN as on AWS, and `AWS::S3::Bucket`, whose
+ * `Ref` is its bucket name (src/template/bucket-names.ts).
  * NOTE: on AWS, `Ref` to most other types returns a generated physical id (a queue URL, an
  * API id, a bucket name with a random suffix), so code that parses those values gets other
  * text here.
@@ -14,6 +15,7 @@
  * creates the resource (a role id, a stream label, an API id) have no local value, and asking
  * for one is an error that names it.
  */
+import { resolveBucketName } from './bucket-names.js';
 import type { IntrinsicContext } from './intrinsics.js';
 import { describeValue, scopeError, type Scope } from './resolve-scope.js';
 
@@ -91,6 +93,7 @@ export function resolveResourceRef(name: string, scope: Scope, resolve: Resolve)
   if (resource.type === 'AWS::Lambda::Alias' && resource.sourceFunction !== undefined) {
     return aliasArn(resource.sourceFunction, scope, resolve);
   }
+  if (resource.type === 'AWS::S3::Bucket') return resolveBucketName(resource, scope, resolve);
   return resource.logicalId;
 }
 
@@ -396,7 +399,9 @@ export function resolveAttribute(
     const { region, accountId } = scope.context.account;
     const name = FUNCTION_TYPES.has(resource.type)
       ? resolveFunctionName(resource, scope, resolve)
-      : resource.logicalId;
+      : resource.type === 'AWS::S3::Bucket'
+        ? resolveBucketName(resource, scope, resolve)
+        : resource.logicalId;
     return value({
       name,
       region,

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from . import errors, logs, startup
+from . import aws_endpoints, errors, logs, startup
 from .context import LambdaContext
 from .errors import FaultError
 from .handler import load_handler
@@ -24,6 +24,7 @@ def main(runtime_dir):
             startup.apply_start_message()
         logs.make_stdio_unbuffered()
         startup.configure_sys_path(runtime_dir)
+        aws_endpoints.install()
         logs.install_logging_setup()
         client = RuntimeApiClient(os.environ.get("AWS_LAMBDA_RUNTIME_API", ""))
     except (startup.StartupError, ValueError, OSError) as error:

@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../../state/objects.js';
 import type { S3ObjectEvent } from './events.js';
+import type { BucketNotifications } from './notifications/bucket-notifications.js';
 import type { ObjectFiles } from './object-files.js';
 import type { SignedRequest } from './sigv4.js';
 
@@ -12,11 +13,13 @@ export interface S3Context {
   files: ObjectFiles;
   region: string;
   logger: Logger;
-  /** Hands an event to the listeners after its change is committed. */
+  /** Hands an event to the listeners inside the transaction that commits its change. */
   emit(event: S3ObjectEvent): void;
   nowMs(): number;
   /** Names of ignored request headers already logged, so each is logged once. */
   loggedIgnoredHeaders: Set<string>;
+  /** The buckets' notification configurations; unset until the platform wires them. */
+  notifications: BucketNotifications | undefined;
 }
 
 /** One S3 request after routing and signature verification. */

@@ -6,7 +6,10 @@ export type S3EventName =
   | 'ObjectCreated:CompleteMultipartUpload'
   | 'ObjectRemoved:Delete';
 
-/** One committed object creation or removal, emitted after the metadata row is committed. */
+/**
+ * One object creation or removal, emitted inside the transaction that writes its metadata
+ * row, after the write and before the commit.
+ */
 export interface S3ObjectEvent {
   eventName: S3EventName;
   eventTimeMs: number;
@@ -28,5 +31,9 @@ export interface S3ObjectEvent {
   accessKeyId: string | undefined;
 }
 
-/** Receives object events; a listener must not throw and must not block for long. */
+/**
+ * Receives object events. A listener must not throw or block for long. Its writes to the
+ * state database join the change's transaction, and a listener that awaits runs the rest
+ * after the commit.
+ */
 export type S3EventListener = (event: S3ObjectEvent) => void;

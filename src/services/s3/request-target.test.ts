@@ -39,6 +39,18 @@ describe('S3 request recognition', () => {
     );
     assert.equal(isS3Request(request({}), '/metrics', new URLSearchParams()), false);
     assert.equal(
+      isS3Request(request({}), '/_lambdacraft/schedules/Daily/trigger', new URLSearchParams()),
+      false,
+    );
+    assert.equal(
+      isS3Request(
+        request({ 'x-amz-target': 'DynamoDB_20120810.ListTables' }),
+        '/',
+        new URLSearchParams(),
+      ),
+      false,
+    );
+    assert.equal(
       isS3Request(request({ host: 'photos.localhost:4566' }), '/metrics', new URLSearchParams()),
       true,
     );

@@ -6,6 +6,8 @@ import { s3Error } from './errors.js';
 const LAMBDA_PATH = /^\/\d{4}-\d{2}-\d{2}\//;
 /** Paths the AWS endpoint serves itself besides the Lambda API. */
 const PLATFORM_PATHS = new Set(['/metrics']);
+/** The platform's own operations; no bucket name can start with `_`. */
+const PLATFORM_PREFIX = '/_lambdacraft/';
 
 /**
  * Decides whether a request to the AWS endpoint is for S3. The rule, in order:
@@ -13,8 +15,10 @@ const PLATFORM_PATHS = new Set(['/metrics']);
  *    presigned URL) names the service: `.../s3/aws4_request` is S3, any other service is not.
  * 2. A SigV2 `Authorization: AWS key:signature` header is S3, the only service still using it.
  * 3. A virtual-host-style Host (`<bucket>.localhost`, `<bucket>.s3.localhost`) is S3.
- * 4. An unsigned request is S3 unless its path is one of Lambda's (`/2015-03-31/...`) or a
- *    platform path such as `/metrics`.
+ * 4. A request with `X-Amz-Target` is not S3: that header names an operation of the JSON
+ *    protocols (DynamoDB and others), which S3 never uses.
+ * 5. An unsigned request is S3 unless its path is one of Lambda's (`/2015-03-31/...`) or the
+ *    platform's own (`/metrics`, `/_lambdacraft/...`).
  */
 export function isS3Request(
   req: http.IncomingMessage,
@@ -25,7 +29,12 @@ export function isS3Request(
   if (service !== undefined) return service === 's3';
   if (req.headers.authorization?.startsWith('AWS ') === true) return true;
   if (virtualHostBucket(req.headers.host) !== undefined) return true;
-  return !LAMBDA_PATH.test(pathname) && !PLATFORM_PATHS.has(pathname);
+  if (req.headers['x-amz-target'] !== undefined) return false;
+  return (
+    !LAMBDA_PATH.test(pathname) &&
+    !PLATFORM_PATHS.has(pathname) &&
+    !pathname.startsWith(PLATFORM_PREFIX)
+  );
 }
 
 function credentialService(

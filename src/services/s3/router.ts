@@ -1,6 +1,10 @@
 import type { BucketRequest, ObjectRequest, S3Request } from './context.js';
 import { notImplemented, s3Error } from './errors.js';
 import {
+  getBucketNotificationConfiguration,
+  putBucketNotificationConfiguration,
+} from './notifications/operations.js';
+import {
   createBucket,
   deleteBucket,
   getBucketLocation,
@@ -36,7 +40,6 @@ const UNSUPPORTED_SUBRESOURCES: Record<string, string> = {
   lifecycle: 'BucketLifecycleConfiguration',
   website: 'BucketWebsite',
   logging: 'BucketLogging',
-  notification: 'BucketNotificationConfiguration',
   replication: 'BucketReplication',
   encryption: 'BucketEncryption',
   'object-lock': 'ObjectLockConfiguration',
@@ -65,6 +68,9 @@ export function route(request: S3Request): Promise<void> {
   for (const [subresource, operation] of Object.entries(UNSUPPORTED_SUBRESOURCES)) {
     if (query.has(subresource)) throw notImplemented(`The ${method} ${operation} operation`);
   }
+  if (query.has('notification') && key !== undefined) {
+    throw notImplemented(`The ${method} ?notification request on an object`);
+  }
   if (bucket === undefined) {
     if (method === 'GET') return listBuckets(request);
     throw methodNotAllowed(method, 'SERVICE');
@@ -76,7 +82,7 @@ export function route(request: S3Request): Promise<void> {
 function routeBucket(method: string, request: BucketRequest): Promise<void> {
   const { query } = request;
   const handler = pick<BucketRequest>(method, {
-    PUT: query.has('versioning') || query.has('tagging') ? undefined : createBucket,
+    PUT: bucketPutHandler(query),
     HEAD: headBucket,
     DELETE: query.has('tagging') ? undefined : deleteBucket,
     GET: bucketGetHandler(query),
@@ -86,7 +92,14 @@ function routeBucket(method: string, request: BucketRequest): Promise<void> {
   return handler(request);
 }
 
+function bucketPutHandler(query: URLSearchParams): Handler<BucketRequest> | undefined {
+  if (query.has('notification')) return putBucketNotificationConfiguration;
+  if (query.has('versioning') || query.has('tagging')) return undefined;
+  return createBucket;
+}
+
 function bucketGetHandler(query: URLSearchParams): Handler<BucketRequest> | undefined {
+  if (query.has('notification')) return getBucketNotificationConfiguration;
   if (query.has('location')) return getBucketLocation;
   if (query.has('versioning')) return getBucketVersioning;
   if (query.has('uploads')) return listMultipartUploads;

@@ -9,6 +9,7 @@ import type { ObjectTable } from '../../state/objects.js';
 import type { S3Context, S3Request } from './context.js';
 import { isS3Error } from './errors.js';
 import type { S3EventListener, S3ObjectEvent } from './events.js';
+import type { BucketNotifications } from './notifications/bucket-notifications.js';
 import { logIgnoredHeaders } from './object-headers.js';
 import { ObjectFiles } from './object-files.js';
 import { isS3Request, requestTarget } from './request-target.js';
@@ -41,7 +42,7 @@ export interface S3ServiceOptions {
 /**
  * The S3 API on the AWS endpoint: buckets, objects, multipart uploads and tags, stored as
  * files under the data folder with their metadata in the state database. Listeners receive
- * an event after every committed object creation or removal.
+ * an event for every object creation or removal, inside the transaction that commits it.
  */
 export class S3Service {
   readonly #context: S3Context;
@@ -67,6 +68,7 @@ export class S3Service {
       emit: (event) => this.#emit(event),
       nowMs: this.#clock,
       loggedIgnoredHeaders: new Set(),
+      notifications: undefined,
     };
   }
 
@@ -82,6 +84,14 @@ export class S3Service {
     if (removed > 0) {
       this.#logger.info({ removed }, 'removed object files left by an interrupted write');
     }
+  }
+
+  /**
+   * Serves Get and PutBucketNotificationConfiguration from these configurations, and hands
+   * them every object event inside the transaction that commits the change.
+   */
+  useNotifications(notifications: BucketNotifications): void {
+    this.#context.notifications = notifications;
   }
 
   /** Subscribes to object events; returns the function that unsubscribes. */
@@ -159,7 +169,10 @@ export class S3Service {
   }
 
   #emit(event: S3ObjectEvent): void {
-    for (const listener of this.#listeners) {
+    const listeners = [...this.#listeners];
+    const notifications = this.#context.notifications;
+    if (notifications !== undefined) listeners.unshift((item) => notifications.deliver(item));
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch (error) {

@@ -66,6 +66,7 @@ export async function deleteBucket(request: BucketRequest): Promise<void> {
   requireBucket(request);
   const partFiles = request.context.objects.deleteBucket(request.bucket);
   if (partFiles === undefined) throw s3Error('BucketNotEmpty', { BucketName: request.bucket });
+  request.context.notifications?.deleteBucket(request.bucket);
 
   for (const fileId of partFiles) await request.context.files.remove(fileId);
   sendEmpty(request, 204);

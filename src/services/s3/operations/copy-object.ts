@@ -6,7 +6,6 @@ import { isoTime, sendXml } from '../responses.js';
 import { parseTaggingHeader } from '../tags.js';
 import { requireBucket } from './buckets.js';
 import { copyContent, findCopySource } from './copy-source.js';
-import { emitObjectEvent } from './object-events.js';
 import { commitObject, removeReplaced } from './objects.js';
 
 /**
@@ -49,14 +48,8 @@ export async function copyObject(request: ObjectRequest): Promise<void> {
       checksum === undefined || checksumName === undefined ? {} : { [checksumName]: checksum },
     partSizes: undefined,
   };
-  const change = commitObject(request, attributes);
+  const change = commitObject(request, attributes, 'ObjectCreated:Copy');
   await removeReplaced(request, change.replacedFileId);
-  emitObjectEvent(
-    request,
-    'ObjectCreated:Copy',
-    { ...request, sequencer: change.sequencer },
-    attributes,
-  );
   sendXml(request, 'CopyObjectResult', {
     LastModified: isoTime(attributes.lastModifiedMs),
     ETag: attributes.eTag,

@@ -264,19 +264,20 @@ export async function completeMultipartUpload(request: ObjectRequest): Promise<v
     partSizes: parts.map((part) => part.size),
   };
 
-  const completed = request.context.objects.completeUpload(upload, attributes);
+  const completed = request.context.objects.completeUpload(upload, attributes, (change) =>
+    emitObjectEvent(
+      request,
+      'ObjectCreated:CompleteMultipartUpload',
+      { ...request, sequencer: change.sequencer },
+      attributes,
+    ),
+  );
   if (completed === undefined) {
     await files.remove(fileId);
     throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
   }
   for (const partFile of completed.partFileIds) await files.remove(partFile);
   await removeReplaced(request, completed.change.replacedFileId);
-  emitObjectEvent(
-    request,
-    'ObjectCreated:CompleteMultipartUpload',
-    { ...request, sequencer: completed.change.sequencer },
-    attributes,
-  );
   sendXml(request, 'CompleteMultipartUploadResult', {
     Location: `http://${request.req.headers.host ?? 'localhost'}/${request.bucket}/${encodeURIComponent(request.key)}`,
     Bucket: request.bucket,

@@ -5,6 +5,7 @@ import type { ObjectAttributes, StoredObject } from '../../../state/objects.js';
 import { evaluateConditions, eTagMatches } from '../conditions.js';
 import { headerValue, type BucketRequest, type ObjectRequest } from '../context.js';
 import { notImplemented, s3Error } from '../errors.js';
+import type { S3EventName } from '../events.js';
 import { objectResponseHeaders, storedHeaders, userMetadata } from '../object-headers.js';
 import { parseRange, type ByteRange } from '../range.js';
 import { sendEmpty, sendXml } from '../responses.js';
@@ -66,24 +67,20 @@ export async function putObject(request: ObjectRequest): Promise<void> {
     checksums: body.checksums,
     partSizes: undefined,
   };
-  const change = commitObject(request, attributes);
+  const change = commitObject(request, attributes, 'ObjectCreated:Put');
   await removeReplaced(request, change.replacedFileId);
-  emitObjectEvent(
-    request,
-    'ObjectCreated:Put',
-    { ...request, sequencer: change.sequencer },
-    attributes,
-  );
   sendEmpty(request, 200, { ETag: attributes.eTag, ...checksumHeaders(body.checksums) });
 }
 
 /**
- * Commits an object row after its file is written. The bucket and the write conditions are
- * checked again because the upload took time; on failure the new file is removed.
+ * Commits an object row after its file is written, and emits its event inside the commit's
+ * transaction. The bucket and the write conditions are checked again because the upload
+ * took time; on failure the new file is removed.
  */
 export function commitObject(
   request: ObjectRequest,
   attributes: ObjectAttributes,
+  eventName: S3EventName,
 ): ReturnType<ObjectRequest['context']['objects']['putObject']> {
   try {
     requireBucket(request);
@@ -92,7 +89,9 @@ export function commitObject(
     void request.context.files.remove(attributes.fileId);
     throw error;
   }
-  return request.context.objects.putObject(request.bucket, request.key, attributes);
+  return request.context.objects.putObject(request.bucket, request.key, attributes, (change) =>
+    emitObjectEvent(request, eventName, { ...request, sequencer: change.sequencer }, attributes),
+  );
 }
 
 export async function removeReplaced(
@@ -211,15 +210,16 @@ export async function deleteObject(request: ObjectRequest): Promise<void> {
 }
 
 async function deleteKey(request: BucketRequest, key: string): Promise<void> {
-  const change = request.context.objects.deleteObject(request.bucket, key);
+  const change = request.context.objects.deleteObject(request.bucket, key, (deleted) =>
+    emitObjectEvent(request, 'ObjectRemoved:Delete', {
+      bucket: request.bucket,
+      key,
+      sequencer: deleted.sequencer,
+    }),
+  );
   if (change === undefined) return;
 
   await removeReplaced(request, change.replacedFileId);
-  emitObjectEvent(request, 'ObjectRemoved:Delete', {
-    bucket: request.bucket,
-    key,
-    sequencer: change.sequencer,
-  });
 }
 
 /** DeleteObjects: up to 1000 keys; Quiet mode lists only the keys that failed. */
