@@ -20,6 +20,9 @@ export interface ProjectConfig {
   idleTimeoutSeconds?: number;
 }
 
+/** The longest delay Node.js timers take, 2^31 - 1 ms, in whole seconds. */
+const MAX_IDLE_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Checks one top-level section's value; `key` is its path for messages (`prices`). */
 type SectionParser<T> = (value: unknown, key: string) => T;
 
@@ -30,7 +33,15 @@ type SectionParser<T> = (value: unknown, key: string) => T;
 const SECTIONS: { [K in keyof Required<ProjectConfig>]: SectionParser<ProjectConfig[K]> } = {
   prices: parsePrices,
   accountConcurrencyLimit: (value, key) => wholeNumber(value, key, 1, 'such as 1000'),
-  idleTimeoutSeconds: (value, key) => wholeNumber(value, key, 1, 'such as 300'),
+  idleTimeoutSeconds: (value, key) => {
+    const seconds = wholeNumber(value, key, 1, 'such as 300');
+    if (seconds > MAX_IDLE_TIMEOUT_SECONDS) {
+      throw invalidConfig(
+        `${key} is ${seconds}, over the longest idle timeout of ${MAX_IDLE_TIMEOUT_SECONDS} seconds (about 24 days); lower it`,
+      );
+    }
+    return seconds;
+  },
 };
 
 const PRICE_KEYS: readonly (keyof PriceTable)[] = [

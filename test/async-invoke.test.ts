@@ -710,7 +710,7 @@ describe('async queue across a kill -9', () => {
       let stdout = '';
       child.stdout?.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        const match = /AWS endpoint \(Lambda API\): (\S+)/.exec(stdout);
+        const match = /AWS endpoint \([^)]*\): (\S+)/.exec(stdout);
         if (match?.[1] !== undefined) resolve(match[1]);
       });
       child.once('exit', (code) => {

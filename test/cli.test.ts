@@ -180,6 +180,16 @@ Resources:
     assert.match(result.stdout, /--port <port>\s+TCP port of the AWS endpoint/);
     assert.match(result.stdout, /--data-dir <dir>/);
   });
+
+  it('refuses an idle timeout longer than a timer can wait', async () => {
+    const result = await run(process.execPath, [CLI, 'up', '--idle-timeout', '3000000']);
+
+    assert.notEqual(result.code, 0);
+    assert.match(
+      result.stderr,
+      /3000000 seconds is over the longest idle timeout, 2147483 seconds/,
+    );
+  });
 });
 
 describe('AWS CLI v2', () => {

@@ -85,7 +85,7 @@ describe('lambdacraft up hot reload', () => {
     });
     up.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await waitForOutput(/Press Ctrl-C to stop/);
-    const endpoint = /AWS endpoint \(Lambda API\): (\S+)/.exec(stdout)?.[1];
+    const endpoint = /AWS endpoint \([^)]*\): (\S+)/.exec(stdout)?.[1];
     assert.ok(endpoint !== undefined, stdout);
     lambda = new LambdaClient({
       endpoint,

@@ -38,10 +38,18 @@ function count(value: string): number {
 }
 
 /** Parses a positive number of seconds and returns it in milliseconds. */
+/** The longest delay Node.js timers take: 2^31 - 1 ms, about 24.8 days. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function secondsToMs(value: string): number {
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) {
     throw new InvalidArgumentError(`'${value}' is not a positive number of seconds`);
+  }
+  if (parsed > MAX_TIMER_SECONDS) {
+    throw new InvalidArgumentError(
+      `${value} seconds is over the longest idle timeout, ${MAX_TIMER_SECONDS} seconds (about 24 days)`,
+    );
   }
   return Math.round(parsed * 1000);
 }
@@ -98,7 +106,7 @@ program
   .description('Start the platform for the SAM project in DIR and serve it until Ctrl-C')
   .argument('[dir]', 'project folder holding template.yaml, or the template file itself', '.')
   .option('-t, --template <file>', 'SAM template to read, relative to DIR', 'template.yaml')
-  .option('-p, --port <port>', 'TCP port of the AWS endpoint (Lambda API)', port, 4566)
+  .option('-p, --port <port>', 'TCP port of the AWS endpoint (Lambda and S3 APIs)', port, 4566)
   .option(
     '--http-port <port>',
     'TCP port of the HTTP gateway (API Gateway, function URLs)',

@@ -83,7 +83,7 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   }
 
   output.line(`LambdaCraft is running the project in ${path.dirname(project.template.file)}`);
-  output.line(`  AWS endpoint (Lambda API): ${endpoint}`);
+  output.line(`  AWS endpoint (Lambda and S3 APIs): ${endpoint}`);
   output.line(`  Prometheus metrics: ${endpoint}/metrics`);
   output.line(`  HTTP gateway: ${gateway.url}`);
   for (const route of gateway.routes.routes) {
@@ -137,6 +137,11 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   );
   output.line('  functions:');
   for (const [functionName, config] of project.template.functions) {
+    const refused = platform.registry.findInvalid(functionName);
+    if (refused !== undefined) {
+      output.line(`    ${functionName}  NOT STARTED: ${refused}`);
+      continue;
+    }
     const settings = project.template.functionSettings.get(functionName);
     output.line(
       `    ${functionName}  ${config.runtime.id}  ${config.handler || 'bootstrap'}  ${config.memorySizeMb} MB  ${config.timeoutSeconds} s${describeSettings(settings)}`,

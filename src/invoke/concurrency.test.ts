@@ -5,17 +5,18 @@ import { LambdaCraftError } from '../errors.js';
 import { ConcurrencyLimits, defaultAccountLimit, unreservedMinimum } from './concurrency.js';
 
 const MB = 1024 * 1024;
+const ON_DEMAND = { provisioned: undefined };
 
 describe('ConcurrencyLimits', () => {
   it('caps a function at its reserved concurrency', () => {
     const limits = new ConcurrencyLimits(1000);
     limits.reserve('slow', 2);
 
-    assert.equal(limits.tryAcquire('slow'), undefined);
-    assert.equal(limits.tryAcquire('slow'), undefined);
+    assert.deepEqual(limits.tryAcquire('slow'), ON_DEMAND);
+    assert.deepEqual(limits.tryAcquire('slow'), ON_DEMAND);
     assert.equal(limits.tryAcquire('slow'), 'ReservedFunctionConcurrentInvocationLimitExceeded');
     limits.release('slow');
-    assert.equal(limits.tryAcquire('slow'), undefined);
+    assert.deepEqual(limits.tryAcquire('slow'), ON_DEMAND);
   });
 
   it('throttles every invocation of a function reserved at zero', () => {
@@ -31,11 +32,11 @@ describe('ConcurrencyLimits', () => {
     assert.equal(limits.unreservedLimit, 10);
 
     for (let index = 0; index < 10; index += 1) {
-      assert.equal(limits.tryAcquire(index % 2 === 0 ? 'a' : 'b'), undefined);
+      assert.deepEqual(limits.tryAcquire(index % 2 === 0 ? 'a' : 'b'), ON_DEMAND);
     }
     assert.equal(limits.tryAcquire('a'), 'ConcurrentInvocationLimitExceeded');
     // The reservation still holds its whole share.
-    assert.equal(limits.tryAcquire('kept'), undefined);
+    assert.deepEqual(limits.tryAcquire('kept'), ON_DEMAND);
   });
 
   it('refuses a reservation that leaves less than the unreserved minimum', () => {
@@ -58,13 +59,41 @@ describe('ConcurrencyLimits', () => {
 
   it('keeps the shared count right when a running function gains or loses a reservation', () => {
     const limits = new ConcurrencyLimits(10);
-    assert.equal(limits.tryAcquire('f'), undefined);
+    assert.deepEqual(limits.tryAcquire('f'), ON_DEMAND);
     limits.reserve('f', 5);
     limits.release('f');
     limits.unreserve('f');
 
-    for (let index = 0; index < 10; index += 1) assert.equal(limits.tryAcquire('g'), undefined);
+    for (let index = 0; index < 10; index += 1) assert.deepEqual(limits.tryAcquire('g'), ON_DEMAND);
     assert.equal(limits.tryAcquire('g'), 'ConcurrentInvocationLimitExceeded');
+  });
+
+  it('keeps provisioned concurrency for its alias and spills over', () => {
+    const limits = new ConcurrencyLimits(1000);
+    limits.reserve('f', 3);
+    limits.setProvisioned('f', new Map([['live', 1]]));
+
+    // $LATEST gets the reservation minus the provisioned concurrency.
+    assert.deepEqual(limits.tryAcquire('f'), ON_DEMAND);
+    assert.deepEqual(limits.tryAcquire('f'), ON_DEMAND);
+    assert.equal(limits.tryAcquire('f'), 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    assert.deepEqual(limits.tryAcquire('f', 'live'), { provisioned: 'live' });
+    // With the provisioned one busy, the alias spills over to a full on-demand share.
+    assert.equal(
+      limits.tryAcquire('f', 'live'),
+      'ReservedFunctionConcurrentInvocationLimitExceeded',
+    );
+    limits.release('f', { provisioned: 'live' });
+    assert.deepEqual(limits.tryAcquire('f', 'live'), { provisioned: 'live' });
+  });
+
+  it('throttles $LATEST when provisioned concurrency equals the reservation', () => {
+    const limits = new ConcurrencyLimits(1000);
+    limits.reserve('f', 1);
+    limits.setProvisioned('f', new Map([['live', 1]]));
+
+    assert.equal(limits.tryAcquire('f'), 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    assert.deepEqual(limits.tryAcquire('f', 'live'), { provisioned: 'live' });
   });
 
   it('derives the default limit from memory and scales the unreserved minimum with it', () => {

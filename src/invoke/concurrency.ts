@@ -32,6 +32,11 @@ export function unreservedMinimum(accountLimit: number): number {
   return Math.min(LAMBDA_UNRESERVED_MINIMUM, Math.ceil(accountLimit / 10));
 }
 
+/** How an invocation was admitted: on an alias's or version's provisioned concurrency, or not. */
+export interface Admission {
+  provisioned: string | undefined;
+}
+
 export type ThrottleReason =
   'ConcurrentInvocationLimitExceeded' | 'ReservedFunctionConcurrentInvocationLimitExceeded';
 
@@ -46,6 +51,10 @@ export class ConcurrencyLimits {
   readonly unreservedMinimum: number;
   readonly #reserved = new Map<string, number>();
   readonly #running = new Map<string, number>();
+  /** Provisioned concurrency by function, then by alias or version. */
+  readonly #provisioned = new Map<string, Map<string, number>>();
+  /** Invocations running on provisioned concurrency, by `function:qualifier`. */
+  readonly #provisionedRunning = new Map<string, number>();
   #reservedTotal = 0;
   #unreservedRunning = 0;
 
@@ -109,26 +118,72 @@ export class ConcurrencyLimits {
     });
   }
 
-  /** Admits an invocation, or returns why Lambda would throttle it. */
-  tryAcquire(functionName: string): ThrottleReason | undefined {
+  /** Sets the provisioned concurrency of each alias or version of a function. */
+  setProvisioned(functionName: string, byQualifier: Map<string, number>): void {
+    if (byQualifier.size === 0) this.#provisioned.delete(functionName);
+    else this.#provisioned.set(functionName, new Map(byQualifier));
+  }
+
+  /**
+   * Admits an invocation, or returns why Lambda would throttle it. An invocation of an alias
+   * or version with provisioned concurrency runs on it while some is free, and otherwise
+   * spills over to the function's on-demand share. For a function with reserved concurrency,
+   * that share is the reservation minus all its provisioned concurrency, so `$LATEST` gets a
+   * 429 when the two are equal, as on Lambda.
+   */
+  tryAcquire(
+    functionName: string,
+    qualifier: string | undefined = undefined,
+  ): Admission | ThrottleReason {
+    const provisioned = this.#provisioned.get(functionName);
+    const capacity = qualifier === undefined ? undefined : provisioned?.get(qualifier);
+    if (capacity !== undefined && qualifier !== undefined) {
+      const key = `${functionName}:${qualifier}`;
+      const busy = this.#provisionedRunning.get(key) ?? 0;
+      if (busy < capacity) {
+        this.#provisionedRunning.set(key, busy + 1);
+        this.#running.set(functionName, this.running(functionName) + 1);
+        if (!this.#reserved.has(functionName)) this.#unreservedRunning += 1;
+        return { provisioned: qualifier };
+      }
+    }
+
     const running = this.running(functionName);
     const reserved = this.#reserved.get(functionName);
     if (reserved !== undefined) {
-      if (running >= reserved) return 'ReservedFunctionConcurrentInvocationLimitExceeded';
+      const onDemand = running - this.#provisionedBusy(functionName);
+      if (onDemand >= reserved - sum(provisioned)) {
+        return 'ReservedFunctionConcurrentInvocationLimitExceeded';
+      }
     } else {
-      if (this.#unreservedRunning >= this.unreservedLimit)
+      if (this.#unreservedRunning >= this.unreservedLimit) {
         return 'ConcurrentInvocationLimitExceeded';
+      }
       this.#unreservedRunning += 1;
     }
     this.#running.set(functionName, running + 1);
-    return undefined;
+    return { provisioned: undefined };
   }
 
-  release(functionName: string): void {
+  release(functionName: string, admission: Admission = { provisioned: undefined }): void {
     const running = this.running(functionName);
     if (running <= 1) this.#running.delete(functionName);
     else this.#running.set(functionName, running - 1);
     if (!this.#reserved.has(functionName)) this.#unreservedRunning -= 1;
+    if (admission.provisioned !== undefined) {
+      const key = `${functionName}:${admission.provisioned}`;
+      const busy = this.#provisionedRunning.get(key) ?? 0;
+      if (busy <= 1) this.#provisionedRunning.delete(key);
+      else this.#provisionedRunning.set(key, busy - 1);
+    }
+  }
+
+  #provisionedBusy(functionName: string): number {
+    let busy = 0;
+    for (const qualifier of this.#provisioned.get(functionName)?.keys() ?? []) {
+      busy += this.#provisionedRunning.get(`${functionName}:${qualifier}`) ?? 0;
+    }
+    return busy;
   }
 
   /** Keeps the shared count right when a function with running invocations changes pools. */
@@ -138,6 +193,17 @@ export class ConcurrencyLimits {
     change();
     if (!this.#reserved.has(functionName)) this.#unreservedRunning += running;
   }
+}
+
+function sum(values: Map<string, number> | undefined): number {
+  let total = 0;
+  for (const value of values?.values() ?? []) total += value;
+  return total;
+}
+
+/** Tells a throttle from an admission. */
+export function isThrottle(result: Admission | ThrottleReason): result is ThrottleReason {
+  return typeof result === 'string';
 }
 
 /** Lambda's 429 for an invocation over a concurrency limit. */

@@ -10,7 +10,7 @@ import type { InvocationMetrics } from '../metering/metrics.js';
 import type { NewAsyncEvent } from '../state/async-events.js';
 import type { InvocationRecord, StateStore } from '../state/store.js';
 import { THROTTLED_OUTCOME } from '../metering/usage.js';
-import { throttleError, type ConcurrencyLimits } from './concurrency.js';
+import { isThrottle, throttleError, type ConcurrencyLimits } from './concurrency.js';
 import { billedDurationMs, invocationLog, tailLog } from './log-lines.js';
 
 export interface InvokeOptions {
@@ -147,10 +147,10 @@ export class Invoker {
     const startedAtMs = Date.now();
 
     const { limits } = this.#options;
-    const throttled = limits.tryAcquire(config.functionName);
-    if (throttled !== undefined) {
+    const admission = limits.tryAcquire(config.functionName, options.qualifier);
+    if (isThrottle(admission)) {
       this.#recordThrottle(config, requestId, startedAtMs, options.source);
-      throw throttleError(throttled);
+      throw throttleError(admission);
     }
     let outcome: InvocationOutcome;
     try {
@@ -162,7 +162,7 @@ export class Invoker {
         clientContext: options.clientContext,
       });
     } finally {
-      limits.release(config.functionName);
+      limits.release(config.functionName, admission);
     }
 
     const context = { requestId, version: config.version, memorySizeMb: config.memorySizeMb };

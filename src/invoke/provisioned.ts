@@ -109,6 +109,11 @@ export class ProvisionedConcurrency {
   }
 
   #apply(version: FunctionConfig): void {
+    const byQualifier = new Map<string, number>();
+    for (const config of this.list(version.functionName)) {
+      byQualifier.set(config.qualifier, config.requested);
+    }
+    this.#limits.setProvisioned(version.functionName, byQualifier);
     const count = [...this.#configs.values()]
       .filter(
         (config) =>
