@@ -95,6 +95,20 @@ describe('SigV4 verification', () => {
     );
   });
 
+  it('expired SigV2 presigned URL is refused', () => {
+    const req = fakeRequest('GET', [['Host', '127.0.0.1:4566']]);
+    const query = 'AWSAccessKeyId=AKIDLOCAL&Signature=zzz&Expires=1000000000';
+    assert.throws(
+      () => verifySignature(req, '/bucket/key', query, EXAMPLE_CREDENTIALS, EXAMPLE_TIME_MS),
+      { code: 'AccessDenied' },
+    );
+    const fresh = 'AWSAccessKeyId=AKIDLOCAL&Signature=zzz&Expires=9000000000';
+    assert.equal(
+      verifySignature(req, '/bucket/key', fresh, EXAMPLE_CREDENTIALS, EXAMPLE_TIME_MS),
+      undefined,
+    );
+  });
+
   it('presigned URL example signature and expiry', () => {
     const query =
       'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';

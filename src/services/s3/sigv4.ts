@@ -58,6 +58,7 @@ export function verifySignature(
   credentials: KnownCredentials,
   nowMs: number,
 ): SignedRequest | undefined {
+  checkSigV2Expiry(rawQuery, nowMs);
   const parts = signatureParts(req, rawQuery);
   if (parts === undefined) return undefined;
 
@@ -212,6 +213,29 @@ function checkTime(parts: SignatureParts, rawQuery: string, nowMs: number): void
       'AccessDenied',
       {
         Expires: new Date(signedAtMs + expiresSeconds * 1000).toISOString(),
+        ServerTime: new Date(nowMs).toISOString(),
+      },
+      'Request has expired',
+    );
+  }
+}
+
+/**
+ * Refuses an expired SigV2 presigned URL (`AWSAccessKeyId`, `Signature` and `Expires` in
+ * epoch seconds, as boto3 before 1.28 presigns for S3). Its signature is not checked.
+ */
+function checkSigV2Expiry(rawQuery: string, nowMs: number): void {
+  if (!rawQuery.includes('AWSAccessKeyId=')) return;
+  const query = new URLSearchParams(rawQuery);
+  const expires = query.get('Expires');
+  if (query.get('AWSAccessKeyId') === null || expires === null) return;
+
+  const expiresMs = Number(expires) * 1000;
+  if (!Number.isFinite(expiresMs) || nowMs > expiresMs) {
+    throw s3Error(
+      'AccessDenied',
+      {
+        Expires: Number.isFinite(expiresMs) ? new Date(expiresMs).toISOString() : expires,
         ServerTime: new Date(nowMs).toISOString(),
       },
       'Request has expired',
