@@ -25,6 +25,27 @@ describe('Python interpreter choice', () => {
     );
   });
 
+  it('prefers an interpreter of the same minor version that has boto3', () => {
+    const choice = choosePythonInterpreter(parseRuntime('python3.11'), [
+      { path: '/opt/pyenv/python3.11', version: [3, 11, 7], hasBoto3: false },
+      { path: '/usr/bin/python3.11', version: [3, 11, 2], hasBoto3: true },
+    ]);
+    assert.equal(choice.interpreter.path, '/usr/bin/python3.11');
+    assert.equal(choice.warning, undefined);
+  });
+
+  it('warns when the interpreter of a runtime has no boto3', () => {
+    const choice = choosePythonInterpreter(parseRuntime('python3.12'), [
+      { path: '/opt/pyenv/python3.12', version: [3, 12, 1], hasBoto3: false },
+      { path: '/usr/bin/python3.11', version: [3, 11, 2], hasBoto3: true },
+    ]);
+    assert.equal(choice.interpreter.path, '/opt/pyenv/python3.12');
+    assert.match(
+      choice.warning ?? '',
+      /runs on \/opt\/pyenv\/python3\.12, which cannot import boto3, .*LAMBDACRAFT_PYTHON set to one that has it \(\/usr\/bin\/python3\.11\)/,
+    );
+  });
+
   it('names what is missing when nothing can run', () => {
     assert.throws(
       () =>

@@ -11,6 +11,8 @@ const execFileAsync = promisify(execFile);
 export interface PythonInterpreter {
   path: string;
   version: [number, number, number];
+  /** It can import boto3, which Lambda's Python runtimes include. Unknown when undefined. */
+  hasBoto3?: boolean;
 }
 
 export interface InterpreterChoice {
@@ -45,11 +47,11 @@ export async function findPythonInterpreters(
     seen.add(real);
     binaries.push(real);
   }
-  // Each version check starts an interpreter; run them side by side, keep the PATH order.
-  const versions = await Promise.all(binaries.map((binary) => pythonVersion(binary)));
-  for (const [index, version] of versions.entries()) {
+  // Each check starts an interpreter; run them side by side, keep the PATH order.
+  const probes = await Promise.all(binaries.map((binary) => probePython(binary)));
+  for (const [index, probe] of probes.entries()) {
     const binary = binaries[index];
-    if (version !== undefined && binary !== undefined) found.push({ path: binary, version });
+    if (probe !== undefined && binary !== undefined) found.push({ path: binary, ...probe });
   }
   if (override && found.length === 0) {
     throw new LambdaCraftError(
@@ -114,32 +116,40 @@ function realBinary(candidate: string): string | undefined {
   return head.toString('latin1') === '#!' ? undefined : real;
 }
 
-async function pythonVersion(binary: string): Promise<[number, number, number] | undefined> {
+/** Reads an interpreter's version, and whether its site packages have boto3. */
+async function probePython(
+  binary: string,
+): Promise<{ version: [number, number, number]; hasBoto3: boolean } | undefined> {
+  const script = [
+    'import sys, importlib.util',
+    'print("%d.%d.%d" % sys.version_info[:3])',
+    'print(importlib.util.find_spec("boto3") is not None)',
+  ].join('; ');
   try {
-    const { stdout } = await execFileAsync(
-      binary,
-      ['-S', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'],
-      { timeout: 10_000 },
-    );
-    const parts = stdout.trim().split('.').map(Number);
+    const { stdout } = await execFileAsync(binary, ['-c', script], { timeout: 10_000 });
+    const [versionLine, boto3Line] = stdout.trim().split('\n');
+    const parts = (versionLine ?? '').split('.').map(Number);
     if (parts.length !== 3 || parts.some(Number.isNaN)) return undefined;
-    return parts as [number, number, number];
+    return { version: parts as [number, number, number], hasBoto3: boto3Line === 'True' };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Picks the interpreter for a Python runtime: the first one of the same minor version, or
- * else the newest one that can run the bootstrap (3.9 or later), with a warning.
+ * Picks the interpreter for a Python runtime: the first one of the same minor version that
+ * has boto3, else the first one of that version, else the newest one that can run the
+ * bootstrap (3.9 or later), with a warning. Lambda's Python runtimes include boto3, so a
+ * choice without it also warns, naming the interpreters that have it.
  */
 export function choosePythonInterpreter(
   runtime: RuntimeId,
   interpreters: PythonInterpreter[],
 ): InterpreterChoice {
   const wantedMinor = runtime.version[1];
-  const exact = interpreters.find((candidate) => candidate.version[1] === wantedMinor);
-  if (exact) return { interpreter: exact, warning: undefined };
+  const sameMinor = interpreters.filter((candidate) => candidate.version[1] === wantedMinor);
+  const exact = sameMinor.find((candidate) => candidate.hasBoto3 !== false) ?? sameMinor[0];
+  if (exact) return { interpreter: exact, warning: boto3Warning(runtime, exact, interpreters) };
 
   const usable = interpreters
     .filter(
@@ -158,8 +168,28 @@ export function choosePythonInterpreter(
     );
   }
 
+  const withBoto3 = usable.find((candidate) => candidate.hasBoto3 !== false) ?? newest;
+  const versionWarning = `runtime '${runtime.id}' runs on Python ${withBoto3.version.join('.')} at ${withBoto3.path}, since no Python 3.${wantedMinor} was found; code that needs Python 3.${wantedMinor} features may fail`;
+  const missing = boto3Warning(runtime, withBoto3, interpreters);
   return {
-    interpreter: newest,
-    warning: `runtime '${runtime.id}' runs on Python ${newest.version.join('.')} at ${newest.path}, since no Python 3.${wantedMinor} was found; code that needs Python 3.${wantedMinor} features may fail`,
+    interpreter: withBoto3,
+    warning: missing === undefined ? versionWarning : `${versionWarning}. ${missing}`,
   };
+}
+
+/** Says what fails when the chosen interpreter cannot import boto3, and the way out. */
+function boto3Warning(
+  runtime: RuntimeId,
+  chosen: PythonInterpreter,
+  interpreters: PythonInterpreter[],
+): string | undefined {
+  if (chosen.hasBoto3 !== false) return undefined;
+  const others = interpreters
+    .filter((candidate) => candidate.hasBoto3 === true)
+    .map((candidate) => candidate.path);
+  const fix =
+    others.length > 0
+      ? `start LambdaCraft with LAMBDACRAFT_PYTHON set to one that has it (${others.join(', ')})`
+      : `install boto3 for it (on Debian: apt-get install python3-boto3)`;
+  return `runtime '${runtime.id}' runs on ${chosen.path}, which cannot import boto3, so handlers that use the AWS SDK fail there (Lambda's Python runtimes include it); ${fix}`;
 }
