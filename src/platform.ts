@@ -19,6 +19,7 @@ import { Invoker } from './invoke/invoker.js';
 import { ProvisionedConcurrency } from './invoke/provisioned.js';
 import { silentLogger, type Logger } from './log.js';
 import { InvocationMetrics } from './metering/metrics.js';
+import { DynamoDBService } from './services/dynamodb/service.js';
 import { BucketNotifications } from './services/s3/notifications/bucket-notifications.js';
 import {
   applyTemplateBuckets,
@@ -109,6 +110,8 @@ export class Platform {
   readonly asyncDispatcher: AsyncDispatcher;
   /** The S3 API on the AWS endpoint; subscribe with `s3.addListener` for object events. */
   readonly s3: S3Service;
+  /** The DynamoDB API on the AWS endpoint; `addWriteListener` sees every item change. */
+  readonly dynamodb: DynamoDBService;
   /** The buckets' notification configurations, which queue invocations on object events. */
   readonly bucketNotifications: BucketNotifications;
   /** Lines about the template's buckets that `up` prints: configurations not applied. */
@@ -149,6 +152,12 @@ export class Platform {
       dataDir: options.dataDir,
       objects: this.store.objects,
       region: this.account.region,
+      logger: this.logger,
+    });
+    this.dynamodb = new DynamoDBService({
+      store: this.store.tables,
+      region: this.account.region,
+      accountId: this.account.accountId,
       logger: this.logger,
     });
     const launcher = new RuntimeLauncher((message) => this.logger.warn(message));
@@ -300,8 +309,10 @@ export class Platform {
       account: this.account,
       logger: this.logger,
       s3: this.s3,
+      dynamodb: this.dynamodb,
       schedules: this.schedules,
     });
+    this.dynamodb.startTtlSweeps();
     const address = await this.#endpoint.listen(port, host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     this.environments.endpointUrl = url;
@@ -438,6 +449,7 @@ export class Platform {
     // The async dispatcher stops taking events first; its running events end with the
     // environments, and it records them before the store closes.
     await this.schedules.stop();
+    this.dynamodb.stop();
     const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
     const asyncEvents = this.asyncDispatcher.close();
     await this.environments.close();

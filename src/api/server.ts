@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { handleMetrics } from '../metering/metrics-route.js';
 import { listenOn, stopServer } from '../net/http-server.js';
+import type { DynamoDBService } from '../services/dynamodb/service.js';
 import type { S3Service } from '../services/s3/service.js';
 import {
   handleScheduleTrigger,
@@ -29,8 +30,11 @@ import { handleInvoke } from './lambda/invoke.js';
 import { handleInvokeAsync } from './lambda/invoke-async.js';
 import type { ApiContext, ApiRoute } from './routes.js';
 
-/** The AWS endpoint's handlers: the Lambda API's context and, when enabled, the S3 service. */
-export type AwsEndpointOptions = ApiContext & { s3?: S3Service | undefined };
+/** The AWS endpoint's handlers: the Lambda API's context and, when enabled, S3 and DynamoDB. */
+export type AwsEndpointOptions = ApiContext & {
+  s3?: S3Service | undefined;
+  dynamodb?: DynamoDBService | undefined;
+};
 
 /** Every operation the endpoint serves, matched in order. */
 const ROUTES: ApiRoute[] = [
@@ -109,6 +113,14 @@ export class AwsEndpoint {
     const queryStart = url.indexOf('?');
     const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
     const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+
+    // DynamoDB's JSON protocol names the operation in X-Amz-Target, which S3 never sends;
+    // it goes first because an unsigned DynamoDB request would otherwise look like S3's.
+    const dynamodb = this.#options.dynamodb;
+    if (dynamodb?.handles(req) === true) {
+      await dynamodb.handle(req, res);
+      return;
+    }
 
     // S3 requests share this endpoint; S3Service.handles states the rule that tells them apart.
     const s3 = this.#options.s3;

@@ -8,6 +8,7 @@ import { ASYNC_EVENTS_SCHEMA, AsyncEventTable } from './async-events.js';
 import { NOTIFICATIONS_SCHEMA, NotificationTable } from './notifications.js';
 import { OBJECTS_SCHEMA, ObjectTable } from './objects.js';
 import { SCHEDULES_SCHEMA, ScheduleTable } from './schedules.js';
+import { TABLES_SCHEMA, TableStore } from './tables.js';
 
 /** One finished invocation, as metering and log queries need it. */
 export interface InvocationRecord {
@@ -87,6 +88,7 @@ export class StateStore {
   #objects: ObjectTable | undefined;
   #notifications: NotificationTable | undefined;
   #schedules: ScheduleTable | undefined;
+  #tables: TableStore | undefined;
 
   private constructor(db: Database.Database, logger: Logger) {
     this.#db = db;
@@ -116,6 +118,7 @@ export class StateStore {
     db.exec(OBJECTS_SCHEMA);
     db.exec(NOTIFICATIONS_SCHEMA);
     db.exec(SCHEDULES_SCHEMA);
+    db.exec(TABLES_SCHEMA);
     addMissingColumns(db);
     db.exec(USAGE_INDEX);
     return new StateStore(db, logger);
@@ -156,6 +159,12 @@ export class StateStore {
   get schedules(): ScheduleTable {
     this.#schedules ??= new ScheduleTable(this.#db, this.asyncEvents);
     return this.#schedules;
+  }
+
+  /** The table service's tables, items and index entries; callers group writes in transactions. */
+  get tables(): TableStore {
+    this.#tables ??= new TableStore(this.#db);
+    return this.#tables;
   }
 
   /** Returns the invocation record with this request id, or undefined. */

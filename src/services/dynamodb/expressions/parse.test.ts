@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  ExpressionAttributes,
+  parseCondition,
+  parseProjection,
+  parseUpdate,
+  tokenNear,
+} from './parse.js';
+
+function attributes(
+  values: string[] = [],
+  names: Record<string, string> = {},
+): ExpressionAttributes {
+  const map = Object.fromEntries(values.map((name) => [name, { S: name }]));
+  return new ExpressionAttributes(
+    Object.keys(names).length === 0 ? undefined : names,
+    values.length === 0 ? undefined : map,
+  );
+}
+
+describe('expression parsing', () => {
+  it('binds AND tighter than OR', () => {
+    const condition = parseCondition(
+      'a = :x OR b = :x AND c = :x',
+      'ConditionExpression',
+      attributes([':x']),
+    );
+    assert.equal(condition.type, 'or');
+    assert.equal(condition.type === 'or' ? condition.right.type : '', 'and');
+  });
+
+  it('binds NOT tighter than AND', () => {
+    const condition = parseCondition(
+      'NOT a = :x AND b = :x',
+      'ConditionExpression',
+      attributes([':x']),
+    );
+    assert.equal(condition.type, 'and');
+    assert.equal(condition.type === 'and' ? condition.left.type : '', 'not');
+  });
+
+  it('reads keywords in any case', () => {
+    const condition = parseCondition(
+      'a between :x and :x or not attribute_exists(b)',
+      'FilterExpression',
+      attributes([':x']),
+    );
+    assert.equal(condition.type, 'or');
+  });
+
+  it('substitutes names in nested paths', () => {
+    const [path] = parseProjection('#a.b[3].#c', attributes([], { '#a': 'first', '#c': 'third' }));
+    assert.deepEqual(path?.elements, [
+      { name: 'first' },
+      { name: 'b' },
+      { index: 3 },
+      { name: 'third' },
+    ]);
+  });
+
+  it('reads every update clause', () => {
+    const clauses = parseUpdate(
+      'SET a = if_not_exists(a, :x) + :x, b = list_append(b, :x) REMOVE c[1] ADD d :x DELETE e :x',
+      attributes([':x']),
+    );
+    assert.deepEqual(
+      clauses.map((clause) => clause.clause),
+      ['SET', 'REMOVE', 'ADD', 'DELETE'],
+    );
+  });
+
+  it('finds the token and text near a syntax error', () => {
+    assert.deepEqual(tokenNear('SET a = :v x', 11), { token: 'x', near: ':v x' });
+    assert.deepEqual(tokenNear('a = :v AND', 10), { token: '<EOF>', near: 'AND' });
+    assert.deepEqual(tokenNear('a - b', 2), { token: '-', near: 'a - b' });
+  });
+
+  it('reports syntax errors with the kind', () => {
+    assert.throws(() => parseCondition('a = = :x', 'FilterExpression', attributes([':x'])), {
+      message: 'Invalid FilterExpression: Syntax error; token: "=", near: "= = :x"',
+    });
+    assert.throws(() => parseProjection('a,', attributes()), {
+      message: 'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","',
+    });
+    assert.throws(() => parseCondition(' ', 'ConditionExpression', attributes()), {
+      message: 'Invalid ConditionExpression: The expression can not be empty;',
+    });
+  });
+
+  it('checks functions and their operands', () => {
+    assert.throws(
+      () => parseCondition('attribute_exists(:x)', 'ConditionExpression', attributes([':x'])),
+      {
+        message:
+          'Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists',
+      },
+    );
+    assert.throws(() => parseCondition('begins_with(a)', 'ConditionExpression', attributes()), {
+      message:
+        'Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1',
+    });
+    assert.throws(() => parseUpdate('SET a = size(b)', attributes()), {
+      message:
+        'Invalid UpdateExpression: The function is not allowed in an update expression; function: size',
+    });
+  });
+
+  it('reports unused names before unused values', () => {
+    const unused = attributes([':x', ':y'], { '#n': 'name' });
+    parseCondition('a = :x', 'ConditionExpression', unused);
+    assert.throws(() => unused.checkAllUsed(), {
+      message: 'Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}',
+    });
+  });
+});

@@ -1,0 +1,394 @@
+import { validateValue, type AttributeMap } from '../attribute-value.js';
+import { validationError } from '../errors.js';
+import {
+  describePath,
+  type Condition,
+  type DocumentPath,
+  type FunctionName,
+  type Operand,
+  type PathElement,
+  type UpdateClause,
+} from './ast.js';
+import { parseWithGrammar, syntaxErrorOffset } from './grammar.js';
+
+/** The request parameters that hold an expression, as DynamoDB names them in messages. */
+export type ExpressionKind =
+  | 'ConditionExpression'
+  | 'FilterExpression'
+  | 'KeyConditionExpression'
+  | 'UpdateExpression'
+  | 'ProjectionExpression';
+
+/** Functions that are conditions by themselves; `size` is an operand. */
+const CONDITION_FUNCTIONS: Record<string, number> = {
+  attribute_exists: 1,
+  attribute_not_exists: 1,
+  attribute_type: 2,
+  begins_with: 2,
+  contains: 2,
+};
+const UPDATE_FUNCTIONS: Record<string, number> = { if_not_exists: 2, list_append: 2 };
+const KNOWN_FUNCTIONS = new Set([
+  ...Object.keys(CONDITION_FUNCTIONS),
+  'size',
+  'if_not_exists',
+  'list_append',
+]);
+
+/**
+ * A request's ExpressionAttributeNames and ExpressionAttributeValues. Parsing substitutes
+ * them and records which were used, because DynamoDB rejects a request that defines a name
+ * or value none of its expressions uses.
+ */
+export class ExpressionAttributes {
+  readonly #names: Record<string, string> | undefined;
+  readonly #values: AttributeMap | undefined;
+  readonly #usedNames = new Set<string>();
+  readonly #usedValues = new Set<string>();
+
+  constructor(names: unknown, values: unknown) {
+    if (names !== undefined && names !== null) {
+      if (typeof names !== 'object')
+        throw validationError('ExpressionAttributeNames must be a map');
+      this.#names = names as Record<string, string>;
+      if (Object.keys(this.#names).length === 0) {
+        throw validationError('ExpressionAttributeNames must not be empty');
+      }
+    }
+    if (values !== undefined && values !== null) {
+      if (typeof values !== 'object')
+        throw validationError('ExpressionAttributeValues must be a map');
+      this.#values = {};
+      for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
+        this.#values[name] = validateValue(value);
+      }
+      if (Object.keys(this.#values).length === 0) {
+        throw validationError('ExpressionAttributeValues must not be empty');
+      }
+    }
+  }
+
+  get defined(): boolean {
+    return this.#names !== undefined || this.#values !== undefined;
+  }
+
+  name(placeholder: string, kind: ExpressionKind): string {
+    const name = this.#names?.[placeholder];
+    if (name === undefined) {
+      throw validationError(
+        `Invalid ${kind}: An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`,
+      );
+    }
+    this.#usedNames.add(placeholder);
+    return name;
+  }
+
+  value(placeholder: string, kind: ExpressionKind): Operand {
+    const value = this.#values?.[placeholder];
+    if (value === undefined) {
+      throw validationError(
+        `Invalid ${kind}: An expression attribute value used in expression is not defined; attribute value: ${placeholder}`,
+      );
+    }
+    this.#usedValues.add(placeholder);
+    return { type: 'value', name: placeholder, value };
+  }
+
+  /** Raises DynamoDB's error for names or values that no expression of the request used. */
+  checkAllUsed(): void {
+    const unusedNames = Object.keys(this.#names ?? {}).filter((name) => !this.#usedNames.has(name));
+    if (unusedNames.length > 0) {
+      throw validationError(
+        `Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`,
+      );
+    }
+    const unusedValues = Object.keys(this.#values ?? {}).filter(
+      (name) => !this.#usedValues.has(name),
+    );
+    if (unusedValues.length > 0) {
+      throw validationError(
+        `Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`,
+      );
+    }
+  }
+}
+
+/** Parses a condition: ConditionExpression, FilterExpression or KeyConditionExpression. */
+export function parseCondition(
+  text: string,
+  kind: ExpressionKind,
+  attributes: ExpressionAttributes,
+): Condition {
+  const raw = parseText(text, kind, 'ConditionStart');
+  return new Resolver(kind, attributes).condition(raw as RawNode);
+}
+
+/** Parses an UpdateExpression into its clauses; each clause keyword appears at most once. */
+export function parseUpdate(text: string, attributes: ExpressionAttributes): UpdateClause[] {
+  const kind = 'UpdateExpression';
+  const raw = parseText(text, kind, 'UpdateStart') as RawClause[];
+  const resolver = new Resolver(kind, attributes);
+  const seen = new Set<string>();
+  const clauses = raw.map((clause) => {
+    if (seen.has(clause.clause)) {
+      throw validationError(
+        `Invalid UpdateExpression: The "${clause.clause}" section can only be used once in an update expression;`,
+      );
+    }
+    seen.add(clause.clause);
+    return {
+      clause: clause.clause,
+      actions: clause.actions.map((action) => ({
+        path: resolver.path(action.path),
+        value: action.value === undefined ? undefined : resolver.updateOperand(action.value, true),
+      })),
+    };
+  });
+  checkOverlap(
+    clauses.flatMap((clause) => clause.actions.map((action) => action.path)),
+    kind,
+  );
+  return clauses as UpdateClause[];
+}
+
+/** Parses a ProjectionExpression into its document paths. */
+export function parseProjection(text: string, attributes: ExpressionAttributes): DocumentPath[] {
+  const kind = 'ProjectionExpression';
+  const raw = parseText(text, kind, 'ProjectionStart') as RawNode[];
+  const resolver = new Resolver(kind, attributes);
+  const paths = raw.map((node) => resolver.path(node));
+  checkOverlap(paths, kind);
+  return paths;
+}
+
+function parseText(text: string, kind: ExpressionKind, startRule: string): unknown {
+  if (text.trim() === '')
+    throw validationError(`Invalid ${kind}: The expression can not be empty;`);
+  try {
+    return parseWithGrammar(text, startRule);
+  } catch (error) {
+    const offset = syntaxErrorOffset(error);
+    if (offset === undefined) throw error;
+    const { token, near } = tokenNear(text, offset);
+    throw validationError(`Invalid ${kind}: Syntax error; token: "${token}", near: "${near}"`);
+  }
+}
+
+const TOKEN = /[#:]?[a-zA-Z0-9_]+|<=|>=|<>|\S/g;
+
+/**
+ * Finds the token at a syntax error and the text around it as DynamoDB reports them: the
+ * token (`<EOF>` at the end) and the text from the previous token to the next one.
+ */
+export function tokenNear(text: string, offset: number): { token: string; near: string } {
+  const tokens = [...text.matchAll(TOKEN)].map((match) => ({
+    start: match.index,
+    end: match.index + match[0].length,
+  }));
+  const at = tokens.findIndex((token) => token.end > offset);
+  if (at === -1) {
+    const last = tokens[tokens.length - 1];
+    return { token: '<EOF>', near: last === undefined ? '' : text.slice(last.start, last.end) };
+  }
+  const current = tokens[at] as { start: number; end: number };
+  const start = tokens[at - 1]?.start ?? current.start;
+  const end = tokens[at + 1]?.end ?? current.end;
+  return { token: text.slice(current.start, current.end), near: text.slice(start, end) };
+}
+
+/** Raises DynamoDB's error when one path is a prefix of, or equal to, another. */
+function checkOverlap(paths: DocumentPath[], kind: ExpressionKind): void {
+  for (let i = 0; i < paths.length; i += 1) {
+    for (let j = i + 1; j < paths.length; j += 1) {
+      const [one, two] = [paths[i] as DocumentPath, paths[j] as DocumentPath];
+      if (isPrefix(one, two) || isPrefix(two, one)) {
+        const [shorter, longer] =
+          one.elements.length <= two.elements.length ? [one, two] : [two, one];
+        throw validationError(
+          `Invalid ${kind}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${describePath(shorter)}, path two: ${describePath(longer)}`,
+        );
+      }
+    }
+  }
+}
+
+function isPrefix(prefix: DocumentPath, path: DocumentPath): boolean {
+  if (prefix.elements.length > path.elements.length) return false;
+  return prefix.elements.every((element, i) => {
+    const other = path.elements[i] as PathElement;
+    return 'name' in element
+      ? 'name' in other && other.name === element.name
+      : 'index' in other && other.index === element.index;
+  });
+}
+
+/** The tree the grammar's actions build, before substitution. */
+interface RawNode {
+  type: string;
+  name?: string;
+  operator?: string;
+  elements?: { name?: string; placeholder?: boolean; index?: number }[];
+  args?: RawNode[];
+  left?: RawNode;
+  right?: RawNode;
+  operand?: RawNode;
+  low?: RawNode;
+  high?: RawNode;
+  list?: RawNode[];
+}
+
+interface RawClause {
+  clause: string;
+  actions: { path: RawNode; value?: RawNode }[];
+}
+
+/** Substitutes placeholders and checks function names, arity and operand kinds. */
+class Resolver {
+  readonly #kind: ExpressionKind;
+  readonly #attributes: ExpressionAttributes;
+
+  constructor(kind: ExpressionKind, attributes: ExpressionAttributes) {
+    this.#kind = kind;
+    this.#attributes = attributes;
+  }
+
+  condition(node: RawNode): Condition {
+    switch (node.type) {
+      case 'and':
+      case 'or':
+        return {
+          type: node.type,
+          left: this.condition(node.left as RawNode),
+          right: this.condition(node.right as RawNode),
+        };
+      case 'not':
+        return { type: 'not', operand: this.condition(node.operand as RawNode) };
+      case 'compare':
+        return {
+          type: 'compare',
+          operator: node.operator as '=',
+          left: this.conditionOperand(node.left as RawNode),
+          right: this.conditionOperand(node.right as RawNode),
+        };
+      case 'between':
+        return {
+          type: 'between',
+          operand: this.conditionOperand(node.operand as RawNode),
+          low: this.conditionOperand(node.low as RawNode),
+          high: this.conditionOperand(node.high as RawNode),
+        };
+      case 'in':
+        return {
+          type: 'in',
+          operand: this.conditionOperand(node.operand as RawNode),
+          list: (node.list ?? []).map((item) => this.conditionOperand(item)),
+        };
+      default:
+        return this.#conditionFunction(node);
+    }
+  }
+
+  #conditionFunction(node: RawNode): Condition {
+    const name = this.#functionName(node);
+    const arity = CONDITION_FUNCTIONS[name];
+    if (arity === undefined) {
+      throw this.#error(
+        `The function is not allowed to be used this way in an expression; function: ${name}`,
+      );
+    }
+    const args = (node.args ?? []).map((arg) => this.conditionOperand(arg));
+    this.#checkArity(name, args, arity);
+    if (args[0]?.type !== 'path') {
+      throw this.#error(
+        `Operator or function requires a document path; operator or function: ${name}`,
+      );
+    }
+    return { type: 'function', name, args };
+  }
+
+  conditionOperand(node: RawNode): Operand {
+    if (node.type !== 'call') return this.#leaf(node);
+
+    const name = this.#functionName(node);
+    if (name !== 'size') {
+      const where = this.#kind === 'UpdateExpression' ? 'an update' : 'a condition';
+      const allowed = CONDITION_FUNCTIONS[name] !== undefined;
+      throw this.#error(
+        allowed
+          ? `The function is not allowed to be used this way in an expression; function: ${name}`
+          : `The function is not allowed in ${where} expression; function: ${name}`,
+      );
+    }
+    const args = (node.args ?? []).map((arg) => this.conditionOperand(arg));
+    this.#checkArity(name, args, 1);
+    if (args[0]?.type !== 'path') {
+      throw this.#error(
+        `Operator or function requires a document path; operator or function: size`,
+      );
+    }
+    return { type: 'call', name, args };
+  }
+
+  /** Resolves an operand of an update action; arithmetic only at the top of a SET value. */
+  updateOperand(node: RawNode, top: boolean): Operand {
+    if (node.type === 'arithmetic' && top) {
+      return {
+        type: 'arithmetic',
+        operator: node.operator as '+',
+        left: this.updateOperand(node.left as RawNode, false),
+        right: this.updateOperand(node.right as RawNode, false),
+      };
+    }
+    if (node.type !== 'call') return this.#leaf(node);
+
+    const name = this.#functionName(node);
+    const arity = UPDATE_FUNCTIONS[name];
+    if (arity === undefined) {
+      throw this.#error(`The function is not allowed in an update expression; function: ${name}`);
+    }
+    const args = (node.args ?? []).map((arg) => this.updateOperand(arg, false));
+    this.#checkArity(name, args, arity);
+    if (name === 'if_not_exists' && args[0]?.type !== 'path') {
+      throw this.#error(
+        `Operator or function requires a document path; operator or function: ${name}`,
+      );
+    }
+    return { type: 'call', name, args };
+  }
+
+  // TODO: DynamoDB rejects its reserved words (`status`, `name`, ...) as bare attribute names
+  // in expressions; here they pass, so an expression accepted here may fail on AWS.
+  path(node: RawNode): DocumentPath {
+    const elements = (node.elements ?? []).map((element): PathElement => {
+      if (element.index !== undefined) return { index: element.index };
+      const name = element.name ?? '';
+      return {
+        name: element.placeholder === true ? this.#attributes.name(name, this.#kind) : name,
+      };
+    });
+    return { type: 'path', elements };
+  }
+
+  #leaf(node: RawNode): Operand {
+    if (node.type === 'path') return this.path(node);
+    return this.#attributes.value(node.name ?? '', this.#kind);
+  }
+
+  #functionName(node: RawNode): FunctionName {
+    const name = node.name ?? '';
+    if (!KNOWN_FUNCTIONS.has(name)) throw this.#error(`Invalid function name; function: ${name}`);
+    return name as FunctionName;
+  }
+
+  #checkArity(name: string, args: Operand[], arity: number): void {
+    if (args.length !== arity) {
+      throw this.#error(
+        `Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`,
+      );
+    }
+  }
+
+  #error(message: string): Error {
+    return validationError(`Invalid ${this.#kind}: ${message}`);
+  }
+}
