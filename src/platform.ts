@@ -15,11 +15,14 @@ import { AsyncDispatcher } from './invoke/async/dispatcher.js';
 import type { EventInvokeSettings } from './invoke/async/event-invoke-config.js';
 import { EventInvokeConfigs } from './invoke/async/event-invoke-configs.js';
 import { ConcurrencyLimits } from './invoke/concurrency.js';
+import { EventSourceMappings } from './invoke/event-sources/event-source-mappings.js';
+import { applyTemplateMappings } from './invoke/event-sources/template-mappings.js';
 import { Invoker } from './invoke/invoker.js';
 import { ProvisionedConcurrency } from './invoke/provisioned.js';
 import { silentLogger, type Logger } from './log.js';
 import { InvocationMetrics } from './metering/metrics.js';
 import { DynamoDBService } from './services/dynamodb/service.js';
+import type { StreamSource } from './services/dynamodb/streams/stream-source.js';
 import { BucketNotifications } from './services/s3/notifications/bucket-notifications.js';
 import {
   applyTemplateBuckets,
@@ -29,7 +32,9 @@ import { S3Service } from './services/s3/service.js';
 import type { ScheduleDefinition } from './services/schedules/definition.js';
 import { Scheduler, type SchedulerClock } from './services/schedules/scheduler.js';
 import { StateStore } from './state/store.js';
+import type { TemplateStreamMapping } from './template/dynamodb-events.js';
 import type { FunctionSettings } from './template/function-properties.js';
+import type { TemplateTable } from './template/dynamodb-tables.js';
 import type { HttpEvents } from './template/http-events.js';
 
 export const DEFAULT_ACCOUNT: AccountContext = { accountId: '000000000000', region: 'us-east-1' };
@@ -68,12 +73,20 @@ export interface PlatformOptions {
   asyncDispatch?: boolean;
   /** The template's buckets, created at start, and the notifications it puts on them. */
   buckets?: TemplateBuckets;
+  /** The template's DynamoDB tables, created at start when missing. */
+  tables?: TemplateTable[];
   /** Schedules to fire; they fire only where `asyncDispatch` is on. */
   schedules?: ScheduleDefinition[];
   /** The scheduler's time source and timer; tests pass a fake one. */
   scheduleClock?: SchedulerClock;
   /** Maximum age of a scheduled time missed while stopped that still fires (default 5 min). */
   missedFireGraceMs?: number;
+  /** The table streams event source mappings read (default: the DynamoDB service's). */
+  streamSource?: StreamSource;
+  /** The clock of event source mappings (record ages, batching windows); tests pass a fake. */
+  eventSourceClock?: () => number;
+  /** The template's DynamoDB events; their mappings are created where `asyncDispatch` is on. */
+  streamMappings?: TemplateStreamMapping[];
 }
 
 /** What a reloaded template brings; `LoadedTemplate` has these parts. */
@@ -85,6 +98,7 @@ export interface TemplateContents {
   eventInvokeConfigs?: Map<string, EventInvokeSettings>;
   schedules?: { schedules: ScheduleDefinition[] };
   s3?: TemplateBuckets;
+  dynamodbEvents?: { mappings: TemplateStreamMapping[] };
 }
 
 const NO_SETTINGS: FunctionSettings = {
@@ -116,8 +130,14 @@ export class Platform {
   readonly bucketNotifications: BucketNotifications;
   /** Lines about the template's buckets that `up` prints: configurations not applied. */
   readonly bucketProblems: string[];
+  /** Lines about the template's tables that `up` prints: not created, or defined differently. */
+  readonly tableProblems: string[];
   /** The template's schedules, fired through the Invoker. */
   readonly schedules: Scheduler;
+  /** Event source mappings from table streams to functions, with one poller per shard. */
+  readonly eventSourceMappings: EventSourceMappings;
+  /** Lines about the template's DynamoDB events that `up` prints: mappings not created. */
+  readonly mappingProblems: string[] = [];
   readonly #settings = new Map<string, FunctionSettings>();
   /** The EventInvokeConfig the template set, as JSON, by function name. */
   readonly #templateEventInvokeConfigs = new Map<string, string>();
@@ -140,6 +160,12 @@ export class Platform {
     if (options.asyncDispatch ?? true) {
       platform.asyncDispatcher.start();
       platform.schedules.start(options.schedules ?? []);
+      const applied = applyTemplateMappings(
+        platform.eventSourceMappings,
+        options.streamMappings ?? [],
+      );
+      platform.mappingProblems.push(...applied.problems);
+      platform.eventSourceMappings.start();
     }
     return platform;
   }
@@ -156,10 +182,12 @@ export class Platform {
     });
     this.dynamodb = new DynamoDBService({
       store: this.store.tables,
+      streams: this.store.streams,
       region: this.account.region,
       accountId: this.account.accountId,
       logger: this.logger,
     });
+    this.tableProblems = this.dynamodb.createTemplateTables(options.tables ?? []);
     const launcher = new RuntimeLauncher((message) => this.logger.warn(message));
     this.memoryLimits = options.memoryLimits ?? MemoryLimits.detect();
     this.environments = new EnvironmentManager({
@@ -199,6 +227,14 @@ export class Platform {
       }),
       logger: this.logger,
     });
+    this.eventSourceMappings = new EventSourceMappings({
+      table: this.store.eventSourceMappings,
+      invoker: this.invoker,
+      account: this.account,
+      logger: this.logger,
+      nowMs: options.eventSourceClock,
+    });
+    this.eventSourceMappings.useStreams(options.streamSource ?? this.dynamodb.streams);
     this.eventInvokeConfigs = new EventInvokeConfigs({
       events: this.store.asyncEvents,
       resolve: (functionName, qualifier) => this.invoker.resolve(functionName, qualifier),
@@ -306,6 +342,7 @@ export class Platform {
       limits: this.limits,
       provisioned: this.provisioned,
       eventInvokeConfigs: this.eventInvokeConfigs,
+      eventSourceMappings: this.eventSourceMappings,
       account: this.account,
       logger: this.logger,
       s3: this.s3,
@@ -313,6 +350,7 @@ export class Platform {
       schedules: this.schedules,
     });
     this.dynamodb.startTtlSweeps();
+    this.dynamodb.startStreamSweeps();
     const address = await this.#endpoint.listen(port, host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     this.environments.endpointUrl = url;
@@ -386,6 +424,13 @@ export class Platform {
       changes.push(...this.schedules.update(template.schedules.schedules));
     }
     changes.push(...this.#applyBuckets(template.s3));
+    if (template.dynamodbEvents !== undefined) {
+      const applied = applyTemplateMappings(
+        this.eventSourceMappings,
+        template.dynamodbEvents.mappings,
+      );
+      changes.push(...applied.changes, ...applied.problems);
+    }
     if (this.#gateway !== undefined) {
       const routes = new RouteTable(http.apis, http.routes);
       this.#gateway.update(routes, http.functionUrls);
@@ -452,11 +497,12 @@ export class Platform {
     this.dynamodb.stop();
     const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
     const asyncEvents = this.asyncDispatcher.close();
+    const pollers = this.eventSourceMappings.close();
     await this.environments.close();
     await this.memoryLimits.close(this.logger);
     this.#endpoint?.closeAllConnections();
     this.#gateway?.closeAllConnections();
-    await Promise.all([frontDoors, asyncEvents]);
+    await Promise.all([frontDoors, asyncEvents, pollers]);
     this.store.close();
   }
 }

@@ -2,6 +2,7 @@ import type http from 'node:http';
 
 import type { AccountContext } from '../functions/arn.js';
 import type { EventInvokeConfigs } from '../invoke/async/event-invoke-configs.js';
+import type { EventSourceMappings } from '../invoke/event-sources/event-source-mappings.js';
 import type { ConcurrencyLimits } from '../invoke/concurrency.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { ProvisionedConcurrency } from '../invoke/provisioned.js';
@@ -16,6 +17,8 @@ export interface ApiContext {
   eventInvokeConfigs: EventInvokeConfigs;
   account: AccountContext;
   logger: Logger;
+  /** The event source mappings the Lambda API creates and lists. */
+  eventSourceMappings?: EventSourceMappings | undefined;
   /** The platform's schedules, for LambdaCraft's own trigger operation. */
   schedules?: Scheduler | undefined;
 }

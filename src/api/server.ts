@@ -26,6 +26,13 @@ import {
   putEventInvokeConfig,
   updateEventInvokeConfig,
 } from './lambda/event-invoke-config.js';
+import {
+  createEventSourceMapping,
+  deleteEventSourceMapping,
+  getEventSourceMapping,
+  listEventSourceMappings,
+  updateEventSourceMapping,
+} from './lambda/event-source-mappings.js';
 import { handleInvoke } from './lambda/invoke.js';
 import { handleInvokeAsync } from './lambda/invoke-async.js';
 import type { ApiContext, ApiRoute } from './routes.js';
@@ -45,6 +52,7 @@ const ROUTES: ApiRoute[] = [
     handle: handleInvokeAsync,
   },
   ...eventInvokeConfigRoutes(),
+  ...eventSourceMappingRoutes(),
   {
     method: 'PUT',
     path: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/,
@@ -170,5 +178,18 @@ function eventInvokeConfigRoutes(): ApiRoute[] {
       path: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/list$/,
       handle: listEventInvokeConfigs,
     },
+  ];
+}
+
+/** Builds the routes of the event source mapping operations, under `/2015-03-31/`. */
+function eventSourceMappingRoutes(): ApiRoute[] {
+  const collection = /^\/2015-03-31\/event-source-mappings\/?$/;
+  const item = /^\/2015-03-31\/event-source-mappings\/([^/]+)$/;
+  return [
+    { method: 'POST', path: collection, handle: createEventSourceMapping },
+    { method: 'GET', path: collection, handle: listEventSourceMappings },
+    { method: 'GET', path: item, handle: getEventSourceMapping },
+    { method: 'PUT', path: item, handle: updateEventSourceMapping },
+    { method: 'DELETE', path: item, handle: deleteEventSourceMapping },
   ];
 }

@@ -61,6 +61,8 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     eventInvokeConfigs: project.template.eventInvokeConfigs,
     schedules: project.template.schedules.schedules,
     buckets: project.template.s3,
+    tables: project.template.dynamodb.tables,
+    streamMappings: project.template.dynamodbEvents.mappings,
     accountConcurrencyLimit: options.accountConcurrency ?? config.accountConcurrencyLimit,
     idleTimeoutMs:
       options.idleTimeout ??
@@ -111,6 +113,20 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
     }
   }
   for (const problem of [...project.template.s3.errors, ...platform.bucketProblems]) {
+    output.line(`    NOT RUN: ${problem}`);
+  }
+  for (const table of project.template.dynamodb.tables) {
+    output.line(`  table ${table.name}`);
+  }
+  for (const problem of [...project.template.dynamodb.errors, ...platform.tableProblems]) {
+    output.line(`    NOT RUN: ${problem}`);
+  }
+  for (const mapping of platform.eventSourceMappings.list()) {
+    output.line(
+      `  event source mapping ${mapping.uuid}: ${mapping.eventSourceArn} -> ${mapping.functionName} (batch size ${mapping.settings.batchSize}${mapping.enabled ? '' : ', disabled'})`,
+    );
+  }
+  for (const problem of [...project.template.dynamodbEvents.errors, ...platform.mappingProblems]) {
     output.line(`    NOT RUN: ${problem}`);
   }
   for (const item of [...http.notRun, ...project.template.notRunResources]) {

@@ -5,9 +5,11 @@ import Database from 'better-sqlite3';
 
 import type { Logger } from '../log.js';
 import { ASYNC_EVENTS_SCHEMA, AsyncEventTable } from './async-events.js';
+import { EVENT_SOURCE_MAPPINGS_SCHEMA, EventSourceMappingTable } from './event-source-mappings.js';
 import { NOTIFICATIONS_SCHEMA, NotificationTable } from './notifications.js';
 import { OBJECTS_SCHEMA, ObjectTable } from './objects.js';
 import { SCHEDULES_SCHEMA, ScheduleTable } from './schedules.js';
+import { STREAMS_SCHEMA, StreamTable } from './streams.js';
 import { TABLES_SCHEMA, TableStore } from './tables.js';
 
 /** One finished invocation, as metering and log queries need it. */
@@ -89,6 +91,8 @@ export class StateStore {
   #notifications: NotificationTable | undefined;
   #schedules: ScheduleTable | undefined;
   #tables: TableStore | undefined;
+  #streams: StreamTable | undefined;
+  #eventSourceMappings: EventSourceMappingTable | undefined;
 
   private constructor(db: Database.Database, logger: Logger) {
     this.#db = db;
@@ -119,6 +123,8 @@ export class StateStore {
     db.exec(NOTIFICATIONS_SCHEMA);
     db.exec(SCHEDULES_SCHEMA);
     db.exec(TABLES_SCHEMA);
+    db.exec(STREAMS_SCHEMA);
+    db.exec(EVENT_SOURCE_MAPPINGS_SCHEMA);
     addMissingColumns(db);
     db.exec(USAGE_INDEX);
     return new StateStore(db, logger);
@@ -165,6 +171,18 @@ export class StateStore {
   get tables(): TableStore {
     this.#tables ??= new TableStore(this.#db);
     return this.#tables;
+  }
+
+  /** The table streams and their records; records commit with the item writes that make them. */
+  get streams(): StreamTable {
+    this.#streams ??= new StreamTable(this.#db);
+    return this.#streams;
+  }
+
+  /** The event source mappings and their checkpoints; writes commit at once. */
+  get eventSourceMappings(): EventSourceMappingTable {
+    this.#eventSourceMappings ??= new EventSourceMappingTable(this.#db);
+    return this.#eventSourceMappings;
   }
 
   /** Returns the invocation record with this request id, or undefined. */

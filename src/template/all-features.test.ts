@@ -36,7 +36,8 @@ const ORDERS_VARIABLES: [string, string][] = [
   ['PAYMENTS_SNAPSTART', 'PublishedVersions'],
   ['QUEUE_URL', 'https://sqs.eu-west-1.amazonaws.com/123456789012/OrdersQueue'],
   ['QUEUE_ARN', 'arn:aws:sqs:eu-west-1:123456789012:OrdersQueue'],
-  ['TABLE_ARN', 'arn:aws:dynamodb:eu-west-1:123456789012:table/OrdersTable'],
+  // A table without TableName is named `<stack>-<logical id>`.
+  ['TABLE_ARN', 'arn:aws:dynamodb:eu-west-1:123456789012:table/shop-OrdersTable'],
   // A bucket without BucketName is named `<stack>-<logical id>` in lowercase.
   ['BUCKET', 'shop-uploadsbucket'],
   ['BUCKET_ARN', 'arn:aws:s3:::shop-uploadsbucket'],
@@ -155,7 +156,6 @@ describe('all-features template', () => {
   it('lists created resources it does not run', () => {
     assert.deepEqual(loaded.notRunResources, [
       'OrdersQueue (AWS::SQS::Queue)',
-      'OrdersTable (AWS::DynamoDB::Table)',
       'Notifications (AWS::SNS::Topic)',
     ]);
   });

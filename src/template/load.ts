@@ -6,6 +6,8 @@ import type { AccountContext } from '../functions/arn.js';
 import type { FunctionConfig } from '../functions/function-config.js';
 import type { EventInvokeSettings } from '../invoke/async/event-invoke-config.js';
 import { evaluateConditions } from './conditions.js';
+import { readDynamoDBEvents, type DynamoDBEvents } from './dynamodb-events.js';
+import { readDynamoDBTables, type DynamoDBTables } from './dynamodb-tables.js';
 import { readFunction, type FunctionSettings } from './function-properties.js';
 import {
   IMPLICIT_HTTP_API,
@@ -32,6 +34,10 @@ export interface LoadedTemplate {
   schedules: ScheduleEvents;
   /** The AWS::S3::Bucket resources and the bucket notifications that invoke functions. */
   s3: S3Events;
+  /** The AWS::DynamoDB::Table resources, which the platform creates at start. */
+  dynamodb: DynamoDBTables;
+  /** The functions' DynamoDB events, which become event source mappings at start. */
+  dynamodbEvents: DynamoDBEvents;
   /** Resources of types the platform does not run yet, as `UploadsBucket (AWS::S3::Bucket)`. */
   notRunResources: string[];
   /** Resources whose Condition is false, as `BetaFunction (condition IsBeta is false)`. */
@@ -151,6 +157,20 @@ export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate
   );
   http.notRun = http.notRun.filter((item) => !item.endsWith(' (S3)'));
 
+  // 7. Tables, created at start when missing.
+  const dynamodb = readDynamoDBTables(
+    Object.fromEntries(created.map((resource) => [resource.logicalId, httpResource(resource)])),
+    { ...context, location: 'template' },
+  );
+
+  // 8. The functions' DynamoDB stream events.
+  const dynamodbEvents = readDynamoDBEvents(
+    Object.fromEntries(created.map((resource) => [resource.logicalId, httpResource(resource)])),
+    functionNames,
+    { ...context, location: 'template' },
+  );
+  http.notRun = http.notRun.filter((item) => !item.endsWith(' (DynamoDB)'));
+
   return {
     file: path.resolve(file),
     ...functions,
@@ -158,12 +178,15 @@ export function loadTemplate(file: string, options: LoadOptions): LoadedTemplate
     http,
     schedules,
     s3,
+    dynamodb,
+    dynamodbEvents,
     notRunResources: created
       .filter(
         (resource) =>
           !RUN_RESOURCE_TYPES.has(resource.type) &&
           !schedules.runResources.has(resource.logicalId) &&
-          !s3.buckets.some((bucket) => bucket.logicalId === resource.logicalId),
+          !s3.buckets.some((bucket) => bucket.logicalId === resource.logicalId) &&
+          !dynamodb.tables.some((table) => table.logicalId === resource.logicalId),
       )
       .map((resource) => `${resource.logicalId} (${resource.type})`),
     notCreatedResources: [...symbols.resources.values()]

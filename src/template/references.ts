@@ -16,6 +16,7 @@
  * for one is an error that names it.
  */
 import { resolveBucketName } from './bucket-names.js';
+import { resolveTableName } from './table-names.js';
 import type { IntrinsicContext } from './intrinsics.js';
 import { describeValue, scopeError, type Scope } from './resolve-scope.js';
 
@@ -94,6 +95,7 @@ export function resolveResourceRef(name: string, scope: Scope, resolve: Resolve)
     return aliasArn(resource.sourceFunction, scope, resolve);
   }
   if (resource.type === 'AWS::S3::Bucket') return resolveBucketName(resource, scope, resolve);
+  if (resource.type === 'AWS::DynamoDB::Table') return resolveTableName(resource, scope, resolve);
   return resource.logicalId;
 }
 
@@ -401,7 +403,9 @@ export function resolveAttribute(
       ? resolveFunctionName(resource, scope, resolve)
       : resource.type === 'AWS::S3::Bucket'
         ? resolveBucketName(resource, scope, resolve)
-        : resource.logicalId;
+        : resource.type === 'AWS::DynamoDB::Table'
+          ? resolveTableName(resource, scope, resolve)
+          : resource.logicalId;
     return value({
       name,
       region,

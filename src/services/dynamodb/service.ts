@@ -2,19 +2,29 @@ import type http from 'node:http';
 
 import { readBody } from '../../api/read-body.js';
 import type { Logger } from '../../log.js';
+import type { StreamTable } from '../../state/streams.js';
 import type { TableStore } from '../../state/tables.js';
 import type { DynamoDBContext } from './context.js';
 import { DynamoDBError, isDynamoDBError, validationError } from './errors.js';
 import { ItemWriter, type TableWriteListener } from './item-writer.js';
 import { OPERATIONS } from './operations/index.js';
 import { isDynamoDBRequest, sendJson, TARGET_PREFIX } from './protocol.js';
+import { STREAM_OPERATIONS, STREAMS_TARGET_PREFIX } from './streams/operations.js';
+import { TableStreams } from './streams/table-streams.js';
+import { createTemplateTables } from './template-tables.js';
 import { TtlSweeper } from './ttl-sweeper.js';
+import type { TemplateTable } from '../../template/dynamodb-tables.js';
 
 /** DynamoDB's limit on a request body (BatchWriteItem's 16 MB), with room for the JSON. */
 const MAX_REQUEST_BYTES = 17 * 1024 * 1024;
 
+/** Operations after which a table's stream may have started, stopped or gone. */
+const TABLE_LIFECYCLE_OPERATIONS = new Set(['CreateTable', 'UpdateTable', 'DeleteTable']);
+
 export interface DynamoDBServiceOptions {
   store: TableStore;
+  /** The table streams' records, which commit in the item writes' transactions. */
+  streams: StreamTable;
   region: string;
   accountId: string;
   logger: Logger;
@@ -22,6 +32,8 @@ export interface DynamoDBServiceOptions {
   clock?: () => number;
   /** Milliseconds between TTL sweeps (default 5000). */
   ttlSweepIntervalMs?: number;
+  /** Milliseconds between sweeps of stream records older than 24 hours (default 60000). */
+  streamSweepIntervalMs?: number;
 }
 
 /**
@@ -33,6 +45,9 @@ export class DynamoDBService {
   readonly #context: DynamoDBContext;
   readonly #logger: Logger;
   readonly #ttl: TtlSweeper;
+  readonly #streamSweepIntervalMs: number;
+  /** The tables' streams: the Streams API reads them, and event source mappings poll them. */
+  readonly streams: TableStreams;
 
   constructor(options: DynamoDBServiceOptions) {
     this.#logger = options.logger.child({ service: 'dynamodb' });
@@ -45,6 +60,16 @@ export class DynamoDBService {
       nowMs: options.clock ?? Date.now,
     };
     this.#ttl = new TtlSweeper(this.#context, options.ttlSweepIntervalMs ?? 5000);
+    this.streams = new TableStreams({
+      table: options.streams,
+      tables: options.store,
+      region: options.region,
+      logger: this.#logger,
+      nowMs: this.#context.nowMs,
+    });
+    this.#streamSweepIntervalMs = options.streamSweepIntervalMs ?? 60_000;
+    this.#context.writer.addListener((change) => this.streams.recordChange(change));
+    this.streams.syncAllTables();
   }
 
   /** Subscribes to item changes, called inside each write's transaction. */
@@ -57,8 +82,24 @@ export class DynamoDBService {
     this.#ttl.start();
   }
 
+  /**
+   * Creates the template's tables that are missing; returns one line per table that was
+   * not created or that differs from the template.
+   */
+  createTemplateTables(tables: TemplateTable[]): string[] {
+    return createTemplateTables(tables, this.#context, (tableName) =>
+      this.streams.syncTable(tableName),
+    );
+  }
+
+  /** Starts removing stream records older than 24 hours every minute. */
+  startStreamSweeps(): void {
+    this.streams.startSweeps(this.#streamSweepIntervalMs);
+  }
+
   stop(): void {
     this.#ttl.stop();
+    this.streams.stop();
   }
 
   /** Deletes the items whose TTL has passed now; returns how many. */
@@ -66,26 +107,60 @@ export class DynamoDBService {
     return this.#ttl.sweep();
   }
 
+  /** True for DynamoDB and DynamoDB Streams requests; both name the operation in X-Amz-Target. */
   handles(req: http.IncomingMessage): boolean {
-    return isDynamoDBRequest(req);
+    return isDynamoDBRequest(req) || isStreamsRequest(req);
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const target = String(req.headers['x-amz-target']);
-    const operation = target.slice(TARGET_PREFIX.length);
+    const streamsRequest = target.startsWith(STREAMS_TARGET_PREFIX);
+    const operation = target.slice(
+      streamsRequest ? STREAMS_TARGET_PREFIX.length : TARGET_PREFIX.length,
+    );
     try {
       const body = await readBody(req, MAX_REQUEST_BYTES);
       if (body === undefined) throw validationError('Request size exceeded the maximum of 16 MB');
-      const handler = OPERATIONS[operation];
-      if (handler === undefined || req.method !== 'POST') {
-        throw new DynamoDBError('UnknownOperationException', `unsupported operation ${operation}`);
-      }
-      const output = handler(parseInput(body), this.#context);
+      const output = streamsRequest
+        ? this.#runStreamOperation(req, operation, body)
+        : this.#runOperation(req, operation, body);
       sendJson(res, 200, output);
       this.#logger.debug({ operation }, 'dynamodb request');
     } catch (error) {
       this.#fail(res, operation, error);
     }
+  }
+
+  #runOperation(
+    req: http.IncomingMessage,
+    operation: string,
+    body: Buffer,
+  ): Record<string, unknown> {
+    const handler = OPERATIONS[operation];
+    if (handler === undefined || req.method !== 'POST') {
+      throw new DynamoDBError('UnknownOperationException', `unsupported operation ${operation}`);
+    }
+    const input = parseInput(body);
+    const output = handler(input, this.#context);
+    if (TABLE_LIFECYCLE_OPERATIONS.has(operation) && typeof input.TableName === 'string') {
+      this.streams.syncTable(input.TableName);
+    }
+    return output;
+  }
+
+  #runStreamOperation(
+    req: http.IncomingMessage,
+    operation: string,
+    body: Buffer,
+  ): Record<string, unknown> {
+    const handler = STREAM_OPERATIONS[operation];
+    if (handler === undefined || req.method !== 'POST') {
+      throw new DynamoDBError(
+        'UnknownOperationException',
+        `unsupported DynamoDB Streams operation ${operation}`,
+      );
+    }
+    return handler(parseInput(body), this.streams);
   }
 
   #fail(res: http.ServerResponse, operation: string, error: unknown): void {
@@ -106,6 +181,11 @@ export class DynamoDBService {
     );
     sendJson(res, 500, failure.toBody());
   }
+}
+
+function isStreamsRequest(req: http.IncomingMessage): boolean {
+  const target = req.headers['x-amz-target'];
+  return typeof target === 'string' && target.startsWith(STREAMS_TARGET_PREFIX);
 }
 
 function parseInput(body: Buffer): Record<string, unknown> {
