@@ -154,30 +154,55 @@ interface PartRow {
  */
 export class ObjectTable {
   readonly #db: Database.Database;
+  /** Prepared statements by SQL text, because preparing one costs more than running it. */
+  readonly #statements = new Map<string, Database.Statement>();
+  /**
+   * Runs its argument in a transaction, or in a savepoint inside an open one. One wrapper for
+   * all calls, because `db.transaction` builds four new functions each time it is called.
+   */
+  readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#transaction = db.transaction((work: () => unknown) => work());
+  }
+
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Runs `work` in a transaction, or in a savepoint when one is open already, so that what
+   * it writes commits or rolls back together.
+   */
+  inTransaction<T>(work: () => T): T {
+    return this.#transaction(work) as T;
   }
 
   /** Creates a bucket; returns false when one of that name exists. */
   createBucket(bucket: BucketRecord): boolean {
-    const result = this.#db
-      .prepare('INSERT OR IGNORE INTO s3_buckets (name, region, created_at_ms) VALUES (?, ?, ?)')
-      .run(bucket.name, bucket.region, bucket.createdAtMs);
+    const result = this.#statement(
+      'INSERT OR IGNORE INTO s3_buckets (name, region, created_at_ms) VALUES (?, ?, ?)',
+    ).run(bucket.name, bucket.region, bucket.createdAtMs);
     return result.changes === 1;
   }
 
   findBucket(name: string): BucketRecord | undefined {
-    const row = this.#db
-      .prepare('SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets WHERE name = ?')
-      .get(name) as BucketRecord | undefined;
+    const row = this.#statement(
+      'SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets WHERE name = ?',
+    ).get(name) as BucketRecord | undefined;
     return row;
   }
 
   listBuckets(): BucketRecord[] {
-    return this.#db
-      .prepare('SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets ORDER BY name')
-      .all() as BucketRecord[];
+    return this.#statement(
+      'SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets ORDER BY name',
+    ).all() as BucketRecord[];
   }
 
   /**
@@ -185,34 +210,32 @@ export class ObjectTable {
    * their parts to remove, or undefined when the bucket still contains objects.
    */
   deleteBucket(name: string): string[] | undefined {
-    return this.#db.transaction(() => {
-      const hasObjects = this.#db
-        .prepare('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1')
-        .get(name);
+    return this.inTransaction(() => {
+      const hasObjects = this.#statement('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1').get(
+        name,
+      );
       if (hasObjects !== undefined) return undefined;
 
-      const partFiles = this.#db
-        .prepare(
-          `SELECT file_id FROM s3_parts WHERE upload_id IN
+      const partFiles = this.#statement(
+        `SELECT file_id FROM s3_parts WHERE upload_id IN
              (SELECT upload_id FROM s3_uploads WHERE bucket = ?)`,
-        )
+      )
         .pluck()
         .all(name) as string[];
-      this.#db
-        .prepare(
-          'DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)',
-        )
-        .run(name);
-      this.#db.prepare('DELETE FROM s3_uploads WHERE bucket = ?').run(name);
-      this.#db.prepare('DELETE FROM s3_buckets WHERE name = ?').run(name);
+      this.#statement(
+        'DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)',
+      ).run(name);
+      this.#statement('DELETE FROM s3_uploads WHERE bucket = ?').run(name);
+      this.#statement('DELETE FROM s3_buckets WHERE name = ?').run(name);
       return partFiles;
-    })();
+    });
   }
 
   findObject(bucket: string, key: string): StoredObject | undefined {
-    const row = this.#db
-      .prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?')
-      .get(bucket, key) as ObjectRow | undefined;
+    const row = this.#statement('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(
+      bucket,
+      key,
+    ) as ObjectRow | undefined;
     return row === undefined ? undefined : objectFromRow(row);
   }
 
@@ -227,39 +250,36 @@ export class ObjectTable {
     attributes: ObjectAttributes,
     withinTransaction?: (change: ObjectChange) => void,
   ): ObjectChange {
-    return this.#db.transaction(() => {
+    return this.inTransaction(() => {
       const change = this.#putObject(bucket, key, attributes);
       withinTransaction?.(change);
       return change;
-    })();
+    });
   }
 
   #putObject(bucket: string, key: string, attributes: ObjectAttributes): ObjectChange {
-    const previous = this.#db
-      .prepare('SELECT file_id FROM s3_objects WHERE bucket = ? AND key = ?')
+    const previous = this.#statement('SELECT file_id FROM s3_objects WHERE bucket = ? AND key = ?')
       .pluck()
       .get(bucket, key) as string | undefined;
     const sequencer = this.#nextSequencer();
-    this.#db
-      .prepare(
-        `INSERT OR REPLACE INTO s3_objects (bucket, key, file_id, size, etag, last_modified_ms,
+    this.#statement(
+      `INSERT OR REPLACE INTO s3_objects (bucket, key, file_id, size, etag, last_modified_ms,
            sequencer, headers, metadata, tags, checksums, part_sizes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        bucket,
-        key,
-        attributes.fileId,
-        attributes.size,
-        attributes.eTag,
-        attributes.lastModifiedMs,
-        sequencer,
-        JSON.stringify(attributes.headers),
-        JSON.stringify(attributes.metadata),
-        JSON.stringify(attributes.tags),
-        JSON.stringify(attributes.checksums),
-        attributes.partSizes === undefined ? null : JSON.stringify(attributes.partSizes),
-      );
+    ).run(
+      bucket,
+      key,
+      attributes.fileId,
+      attributes.size,
+      attributes.eTag,
+      attributes.lastModifiedMs,
+      sequencer,
+      JSON.stringify(attributes.headers),
+      JSON.stringify(attributes.metadata),
+      JSON.stringify(attributes.tags),
+      JSON.stringify(attributes.checksums),
+      attributes.partSizes === undefined ? null : JSON.stringify(attributes.partSizes),
+    );
     return {
       sequencer: formatSequencer(sequencer),
       replacedFileId: previous === attributes.fileId ? undefined : previous,
@@ -272,23 +292,24 @@ export class ObjectTable {
     key: string,
     withinTransaction?: (change: ObjectChange) => void,
   ): ObjectChange | undefined {
-    return this.#db.transaction(() => {
-      const fileId = this.#db
-        .prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id')
+    return this.inTransaction(() => {
+      const fileId = this.#statement(
+        'DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id',
+      )
         .pluck()
         .get(bucket, key) as string | undefined;
       if (fileId === undefined) return undefined;
       const change = { sequencer: formatSequencer(this.#nextSequencer()), replacedFileId: fileId };
       withinTransaction?.(change);
       return change;
-    })();
+    });
   }
 
   /** Replaces an object's tag set; false when the object does not exist. */
   setTags(bucket: string, key: string, tags: Record<string, string>): boolean {
-    const result = this.#db
-      .prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?')
-      .run(JSON.stringify(tags), bucket, key);
+    const result = this.#statement(
+      'UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?',
+    ).run(JSON.stringify(tags), bucket, key);
     return result.changes === 1;
   }
 
@@ -297,6 +318,8 @@ export class ObjectTable {
    * S3's order (UTF-8 bytes, which is SQLite's BINARY collation), read lazily.
    */
   *objectsAfter(bucket: string, prefix: string, afterKey: string): Generator<StoredObject> {
+    // A statement is busy while an iterator over it is open, so two listings at once need
+    // statements of their own rather than the cached one.
     const rows = this.#db
       .prepare(
         `SELECT * FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ?
@@ -310,49 +333,44 @@ export class ObjectTable {
   }
 
   createUpload(upload: MultipartUpload): void {
-    this.#db
-      .prepare(
-        `INSERT INTO s3_uploads (upload_id, bucket, key, initiated_ms, headers, metadata, tags,
+    this.#statement(
+      `INSERT INTO s3_uploads (upload_id, bucket, key, initiated_ms, headers, metadata, tags,
            checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        upload.uploadId,
-        upload.bucket,
-        upload.key,
-        upload.initiatedMs,
-        JSON.stringify(upload.headers),
-        JSON.stringify(upload.metadata),
-        JSON.stringify(upload.tags),
-        upload.checksumAlgorithm ?? null,
-      );
+    ).run(
+      upload.uploadId,
+      upload.bucket,
+      upload.key,
+      upload.initiatedMs,
+      JSON.stringify(upload.headers),
+      JSON.stringify(upload.metadata),
+      JSON.stringify(upload.tags),
+      upload.checksumAlgorithm ?? null,
+    );
   }
 
   findUpload(uploadId: string): MultipartUpload | undefined {
-    const row = this.#db.prepare('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as
+    const row = this.#statement('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as
       UploadRow | undefined;
     return row === undefined ? undefined : uploadFromRow(row);
   }
 
   /** Unfinished uploads of a bucket, ordered by key and then by initiation time. */
   listUploads(bucket: string, prefix: string): MultipartUpload[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated_ms, upload_id`,
-      )
-      .all(bucket, prefix) as UploadRow[];
+    const rows = this.#statement(
+      `SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated_ms, upload_id`,
+    ).all(bucket, prefix) as UploadRow[];
     return rows.filter((row) => row.key.startsWith(prefix)).map(uploadFromRow);
   }
 
   /** Deletes an upload and its parts; returns the parts' files, or undefined without one. */
   deleteUpload(uploadId: string): string[] | undefined {
-    return this.#db.transaction(() => this.#deleteUpload(uploadId))();
+    return this.inTransaction(() => this.#deleteUpload(uploadId));
   }
 
   #deleteUpload(uploadId: string): string[] | undefined {
-    const deleted = this.#db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
+    const deleted = this.#statement('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
     if (deleted.changes === 0) return undefined;
-    return this.#db
-      .prepare('DELETE FROM s3_parts WHERE upload_id = ? RETURNING file_id')
+    return this.#statement('DELETE FROM s3_parts WHERE upload_id = ? RETURNING file_id')
       .pluck()
       .all(uploadId) as string[];
   }
@@ -362,34 +380,33 @@ export class ObjectTable {
    * false when the upload no longer exists (aborted or completed meanwhile).
    */
   putPart(uploadId: string, part: UploadedPart): string | undefined | false {
-    return this.#db.transaction(() => {
+    return this.inTransaction(() => {
       if (this.findUpload(uploadId) === undefined) return false;
-      const previous = this.#db
-        .prepare('SELECT file_id FROM s3_parts WHERE upload_id = ? AND part_number = ?')
+      const previous = this.#statement(
+        'SELECT file_id FROM s3_parts WHERE upload_id = ? AND part_number = ?',
+      )
         .pluck()
         .get(uploadId, part.partNumber) as string | undefined;
-      this.#db
-        .prepare(
-          `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, file_id, size, etag,
+      this.#statement(
+        `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, file_id, size, etag,
              last_modified_ms, checksums) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          uploadId,
-          part.partNumber,
-          part.fileId,
-          part.size,
-          part.eTag,
-          part.lastModifiedMs,
-          JSON.stringify(part.checksums),
-        );
+      ).run(
+        uploadId,
+        part.partNumber,
+        part.fileId,
+        part.size,
+        part.eTag,
+        part.lastModifiedMs,
+        JSON.stringify(part.checksums),
+      );
       return previous;
-    })();
+    });
   }
 
   listParts(uploadId: string): UploadedPart[] {
-    const rows = this.#db
-      .prepare('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number')
-      .all(uploadId) as PartRow[];
+    const rows = this.#statement(
+      'SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number',
+    ).all(uploadId) as PartRow[];
     return rows.map((row) => ({
       partNumber: row.part_number,
       fileId: row.file_id,
@@ -410,29 +427,26 @@ export class ObjectTable {
     attributes: ObjectAttributes,
     withinTransaction?: (change: ObjectChange) => void,
   ): { change: ObjectChange; partFileIds: string[] } | undefined {
-    return this.#db.transaction(() => {
+    return this.inTransaction(() => {
       const partFileIds = this.#deleteUpload(upload.uploadId);
       if (partFileIds === undefined) return undefined;
       const change = this.#putObject(upload.bucket, upload.key, attributes);
       withinTransaction?.(change);
       return { change, partFileIds };
-    })();
+    });
   }
 
   /** True when an object or a part row points at the file. */
   isFileReferenced(fileId: string): boolean {
-    const row = this.#db
-      .prepare(
-        `SELECT 1 FROM s3_objects WHERE file_id = @fileId
+    const row = this.#statement(
+      `SELECT 1 FROM s3_objects WHERE file_id = @fileId
          UNION ALL SELECT 1 FROM s3_parts WHERE file_id = @fileId LIMIT 1`,
-      )
-      .get({ fileId });
+    ).get({ fileId });
     return row !== undefined;
   }
 
   #nextSequencer(): number {
-    return this.#db
-      .prepare('UPDATE s3_sequence SET value = value + 1 WHERE id = 1 RETURNING value')
+    return this.#statement('UPDATE s3_sequence SET value = value + 1 WHERE id = 1 RETURNING value')
       .pluck()
       .get() as number;
   }

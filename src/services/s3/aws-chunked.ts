@@ -37,7 +37,7 @@ export class AwsChunkedDecoder extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      this.#consume(chunk);
+      for (const piece of this.decode(chunk)) this.push(piece);
       callback();
     } catch (error) {
       callback(error as Error);
@@ -45,38 +45,52 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#state !== 'done') {
-      callback(s3Error('IncompleteBody', {}, 'The aws-chunked body ended before its final chunk.'));
-      return;
+    try {
+      this.finish();
+      callback();
+    } catch (error) {
+      callback(error as Error);
     }
-    callback();
   }
 
-  #consume(input: Buffer): void {
+  /**
+   * Decodes the next bytes of the body without the stream machinery and returns the object
+   * bytes they contain, as views of `input`. Raises the errors the class describes.
+   */
+  decode(input: Buffer): Buffer[] {
+    const output: Buffer[] = [];
     let data = input;
     while (data.length > 0) {
       if (this.#state === 'data') {
         const take = Math.min(this.#remaining, data.length);
         const piece = data.subarray(0, take);
         this.#chunkHash?.update(piece);
-        this.push(piece);
+        output.push(piece);
         this.#remaining -= take;
         data = data.subarray(take);
         if (this.#remaining === 0) this.#state = 'data-end';
         continue;
       }
-      if (this.#state === 'done') return;
+      if (this.#state === 'done') return output;
 
       const newline = data.indexOf(0x0a);
       if (newline === -1) {
         this.#appendLine(data);
-        return;
+        return output;
       }
       this.#appendLine(data.subarray(0, newline + 1));
       data = data.subarray(newline + 1);
       const line = this.#line.toString('latin1').replace(/\r?\n$/, '');
       this.#line = Buffer.alloc(0);
       this.#handleLine(line);
+    }
+    return output;
+  }
+
+  /** Raises IncompleteBody unless the body ended with its final chunk and trailers. */
+  finish(): void {
+    if (this.#state !== 'done') {
+      throw s3Error('IncompleteBody', {}, 'The aws-chunked body ended before its final chunk.');
     }
   }
 

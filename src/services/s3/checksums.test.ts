@@ -34,6 +34,19 @@ describe('flexible checksums', () => {
     }
   });
 
+  it('eight-byte steps equal byte steps', () => {
+    // Updates of one byte take only the byte-at-a-time path; one update of 1,001 bytes takes
+    // the eight-byte path for all but the last byte.
+    const data = Buffer.from(Array.from({ length: 1001 }, (_, index) => (index * 37 + 11) & 0xff));
+    for (const algorithm of ['crc32c', 'crc64nvme'] as const) {
+      const whole = createChecksum(algorithm);
+      whole.update(data);
+      const bytes = createChecksum(algorithm);
+      for (const byte of data) bytes.update(Buffer.from([byte]));
+      assert.equal(whole.digestBase64(), bytes.digestBase64(), algorithm);
+    }
+  });
+
   it('composite checksum appends part count', () => {
     const part = createChecksum('crc32');
     part.update(Buffer.from('a'));

@@ -2,6 +2,7 @@ import type http from 'node:http';
 
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../../state/objects.js';
+import type { CommitBatch } from './commit-batch.js';
 import type { S3ObjectEvent } from './events.js';
 import type { BucketNotifications } from './notifications/bucket-notifications.js';
 import type { ObjectFiles } from './object-files.js';
@@ -10,6 +11,8 @@ import type { SignedRequest } from './sigv4.js';
 /** The services and settings every S3 operation may use. */
 export interface S3Context {
   objects: ObjectTable;
+  /** Group commit of object rows; see CommitBatch. */
+  commits: CommitBatch;
   files: ObjectFiles;
   region: string;
   logger: Logger;

@@ -53,6 +53,31 @@ describe('object files', () => {
     assert.deepEqual(allFiles(root), []);
   });
 
+  it('writes bodies of several batches', async () => {
+    // 3.5 MiB in 64 KiB chunks, as a socket delivers them: four write batches.
+    const chunks = Array.from({ length: 56 }, (_, index) => Buffer.alloc(64 * 1024, index));
+    const fileId = await files.write(Readable.from(chunks));
+
+    const stored = await buffer(await files.openRead(fileId));
+    assert.equal(stored.length, 56 * 64 * 1024);
+    assert.ok(stored.equals(Buffer.concat(chunks)));
+    await files.remove(fileId);
+  });
+
+  it('empty body makes empty file', async () => {
+    const fileId = await files.write(Readable.from([]));
+    assert.equal((await buffer(await files.openRead(fileId))).length, 0);
+    await files.remove(fileId);
+  });
+
+  it('large failed write leaves no file', async () => {
+    const chunks = Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 'y'));
+    await assert.rejects(files.write(Readable.from(chunks), [diskFullAfter(2 * 1024 * 1024)]), {
+      code: 'ENOSPC',
+    });
+    assert.deepEqual(allFiles(root), []);
+  });
+
   it('sweep removes unreferenced files', async () => {
     const kept = await files.write(Readable.from([Buffer.from('kept')]), []);
     const orphan = await files.write(Readable.from([Buffer.from('orphan')]), []);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LOCAL_CREDENTIALS } from '../../environments/variables.js';
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../../state/objects.js';
+import { CommitBatch } from './commit-batch.js';
 import type { S3Context, S3Request } from './context.js';
 import { isS3Error } from './errors.js';
 import type { S3EventListener, S3ObjectEvent } from './events.js';
@@ -62,6 +63,7 @@ export class S3Service {
     const files = new ObjectFiles(root, this.#logger);
     this.#context = {
       objects: options.objects,
+      commits: new CommitBatch(options.objects),
       files,
       region: options.region,
       logger: this.#logger,

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type http from 'node:http';
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 
 import { LambdaCraftError } from '../../errors.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
@@ -58,7 +58,7 @@ export async function receiveBody(
     /^[0-9a-f]{64}$/.test(payloadHash),
     declaredSize >= 0 ? declaredSize : MAX_PUT_BYTES,
   );
-  const fileId = await writeFile(request, decoder === undefined ? [digest] : [decoder, digest]);
+  const fileId = await writeFile(request, decodedChunks(request.req, decoder, digest));
 
   try {
     checkBody(digest, {
@@ -77,9 +77,9 @@ export async function receiveBody(
   return { fileId, size: digest.size, md5Hex: digest.md5Hex(), checksums };
 }
 
-async function writeFile(request: S3Request, stages: Transform[]): Promise<string> {
+async function writeFile(request: S3Request, chunks: AsyncIterable<Buffer>): Promise<string> {
   try {
-    return await request.context.files.write(requestSource(request.req), stages);
+    return await request.context.files.write(chunks);
   } catch (error) {
     if (error instanceof LambdaCraftError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -97,25 +97,94 @@ async function writeFile(request: S3Request, stages: Transform[]): Promise<strin
   }
 }
 
+/** Yields the object bytes of a request body, decoding `aws-chunked` and digesting them. */
+async function* decodedChunks(
+  req: http.IncomingMessage,
+  decoder: AwsChunkedDecoder | undefined,
+  digest: DigestStream,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of requestChunks(req)) {
+    const pieces = decoder === undefined ? [chunk] : decoder.decode(chunk);
+    for (const piece of pieces) {
+      digest.update(piece);
+      yield piece;
+    }
+  }
+  decoder?.finish();
+}
+
+/** Yields the chunks of `source` after passing each to `digest`. */
+export async function* digestedChunks(
+  source: AsyncIterable<Buffer>,
+  digest: DigestStream,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    digest.update(chunk);
+    yield chunk;
+  }
+}
+
+/** Body bytes queued ahead of the file writes before the request is paused. */
+const MAX_QUEUED_BODY_BYTES = 1024 * 1024;
+
 /**
- * Wraps the request body in a stream that the write pipeline may destroy. A failed pipeline
- * destroys its source, so the PassThrough keeps the request and its connection alive for the
- * error response. A client that disconnects before the body ends fails the pipeline with
- * IncompleteBody, which removes the partial file.
+ * Yields the chunks of a request body, pausing the request while MAX_QUEUED_BODY_BYTES wait
+ * for the consumer and resuming it below half of that, so the socket is read again before
+ * the queue runs dry. Unlike the request's own iterator, a consumer that stops early leaves the
+ * request and its connection open for the error response. A client that disconnects before
+ * the body ends fails the iteration with IncompleteBody.
  */
-function requestSource(req: http.IncomingMessage): PassThrough {
-  const source = new PassThrough();
-  const abortIfIncomplete = (): void => {
-    if (!req.complete) source.destroy(s3Error('IncompleteBody'));
+async function* requestChunks(req: http.IncomingMessage): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let queuedBytes = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
   };
-  req.once('close', abortIfIncomplete);
-  req.once('error', abortIfIncomplete);
-  source.once('close', () => {
-    req.off('close', abortIfIncomplete);
-    req.off('error', abortIfIncomplete);
-  });
-  req.pipe(source);
-  return source;
+  const onData = (chunk: Buffer): void => {
+    queue.push(chunk);
+    queuedBytes += chunk.length;
+    if (queuedBytes >= MAX_QUEUED_BODY_BYTES) req.pause();
+    notify();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  // A request closed or failed before 'end' never delivers the rest of its body.
+  const onCloseOrError = (): void => {
+    if (!ended) failure ??= s3Error('IncompleteBody');
+    notify();
+  };
+  req.on('data', onData);
+  req.once('end', onEnd);
+  req.once('close', onCloseOrError);
+  req.once('error', onCloseOrError);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        queuedBytes -= chunk.length;
+        if (queuedBytes < MAX_QUEUED_BODY_BYTES / 2 && req.isPaused()) req.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('close', onCloseOrError);
+    req.off('error', onCloseOrError);
+  }
 }
 
 function declaredLength(request: S3Request, chunked: boolean): number {
@@ -273,21 +342,27 @@ export class DigestStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.update(chunk);
+      callback(null, chunk);
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  /** Counts and hashes `chunk`; raises IncompleteBody once the body exceeds `maxBytes`. */
+  update(chunk: Buffer): void {
     this.size += chunk.length;
     if (this.size > this.#maxBytes) {
-      callback(
-        s3Error(
-          'IncompleteBody',
-          {},
-          `The body is longer than the declared ${this.#maxBytes} bytes.`,
-        ),
+      throw s3Error(
+        'IncompleteBody',
+        {},
+        `The body is longer than the declared ${this.#maxBytes} bytes.`,
       );
-      return;
     }
     this.#md5.update(chunk);
     this.#sha256?.update(chunk);
     this.#checksum?.update(chunk);
-    callback(null, chunk);
   }
 
   md5Hex(): string {

@@ -48,7 +48,7 @@ export async function copyObject(request: ObjectRequest): Promise<void> {
       checksum === undefined || checksumName === undefined ? {} : { [checksumName]: checksum },
     partSizes: undefined,
   };
-  const change = commitObject(request, attributes, 'ObjectCreated:Copy');
+  const change = await commitObject(request, attributes, 'ObjectCreated:Copy');
   await removeReplaced(request, change.replacedFileId);
   sendXml(request, 'CopyObjectResult', {
     LastModified: isoTime(attributes.lastModifiedMs),

@@ -6,7 +6,7 @@ import { evaluateCopySourceConditions } from '../conditions.js';
 import { headerValue, type S3Request } from '../context.js';
 import { notImplemented, s3Error } from '../errors.js';
 import type { ByteRange } from '../range.js';
-import { DigestStream } from '../upload-body.js';
+import { DigestStream, digestedChunks } from '../upload-body.js';
 
 /** Finds the object an `x-amz-copy-source` header names and checks its copy conditions. */
 export function findCopySource(request: S3Request): StoredObject {
@@ -69,6 +69,6 @@ export async function copyContent(
     checksum !== undefined && isChecksumAlgorithm(checksum) ? checksum : undefined,
     false,
   );
-  const fileId = await request.context.files.write(content, [digest]);
+  const fileId = await request.context.files.write(digestedChunks(content, digest));
   return { fileId, size: digest.size, md5Hex: digest.md5Hex(), digest };
 }

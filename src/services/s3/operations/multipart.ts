@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 
 import type { MultipartUpload, ObjectAttributes, UploadedPart } from '../../../state/objects.js';
 import { compositeChecksum, isChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.js';
@@ -238,12 +237,10 @@ export async function completeMultipartUpload(request: ObjectRequest): Promise<v
   checkWriteConditions(request);
 
   const files = request.context.files;
-  const joined = Readable.from(
-    (async function* () {
-      for (const part of parts) yield* await files.openRead(part.fileId);
-    })(),
-  );
-  const fileId = await files.write(joined, []);
+  const joined = (async function* (): AsyncGenerator<Buffer> {
+    for (const part of parts) yield* await files.openRead(part.fileId);
+  })();
+  const fileId = await files.write(joined);
   const algorithm = checksumAlgorithmOf(upload);
   const partChecksums = parts.map((part) =>
     algorithm === undefined ? undefined : part.checksums[algorithm],
@@ -264,20 +261,24 @@ export async function completeMultipartUpload(request: ObjectRequest): Promise<v
     partSizes: parts.map((part) => part.size),
   };
 
-  const completed = request.context.objects.completeUpload(upload, attributes, (change) =>
-    emitObjectEvent(
-      request,
-      'ObjectCreated:CompleteMultipartUpload',
-      { ...request, sequencer: change.sequencer },
-      attributes,
+  const completed = await request.context.commits.commit(() =>
+    request.context.objects.completeUpload(upload, attributes, (change) =>
+      emitObjectEvent(
+        request,
+        'ObjectCreated:CompleteMultipartUpload',
+        { ...request, sequencer: change.sequencer },
+        attributes,
+      ),
     ),
   );
   if (completed === undefined) {
     await files.remove(fileId);
     throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
   }
-  for (const partFile of completed.partFileIds) await files.remove(partFile);
-  await removeReplaced(request, completed.change.replacedFileId);
+  await Promise.all([
+    ...completed.partFileIds.map((partFile) => files.remove(partFile)),
+    removeReplaced(request, completed.change.replacedFileId),
+  ]);
   sendXml(request, 'CompleteMultipartUploadResult', {
     Location: `http://${request.req.headers.host ?? 'localhost'}/${request.bucket}/${encodeURIComponent(request.key)}`,
     Bucket: request.bucket,

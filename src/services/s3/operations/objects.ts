@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import type { ObjectAttributes, StoredObject } from '../../../state/objects.js';
+import type { ObjectAttributes, ObjectChange, StoredObject } from '../../../state/objects.js';
 import { evaluateConditions, eTagMatches } from '../conditions.js';
 import { headerValue, type BucketRequest, type ObjectRequest } from '../context.js';
 import { notImplemented, s3Error } from '../errors.js';
@@ -67,31 +67,39 @@ export async function putObject(request: ObjectRequest): Promise<void> {
     checksums: body.checksums,
     partSizes: undefined,
   };
-  const change = commitObject(request, attributes, 'ObjectCreated:Put');
+  const change = await commitObject(request, attributes, 'ObjectCreated:Put');
   await removeReplaced(request, change.replacedFileId);
   sendEmpty(request, 200, { ETag: attributes.eTag, ...checksumHeaders(body.checksums) });
 }
 
 /**
  * Commits an object row after its file is written, and emits its event inside the commit's
- * transaction. The bucket and the write conditions are checked again because the upload
- * took time; on failure the new file is removed.
+ * transaction. The bucket and the write conditions are checked again in that transaction,
+ * because the upload took time; on failure the new file is removed.
  */
-export function commitObject(
+export async function commitObject(
   request: ObjectRequest,
   attributes: ObjectAttributes,
   eventName: S3EventName,
-): ReturnType<ObjectRequest['context']['objects']['putObject']> {
+): Promise<ObjectChange> {
+  const { objects, commits, files } = request.context;
   try {
-    requireBucket(request);
-    checkWriteConditions(request);
+    return await commits.commit(() => {
+      requireBucket(request);
+      checkWriteConditions(request);
+      return objects.putObject(request.bucket, request.key, attributes, (change) =>
+        emitObjectEvent(
+          request,
+          eventName,
+          { ...request, sequencer: change.sequencer },
+          attributes,
+        ),
+      );
+    });
   } catch (error) {
-    void request.context.files.remove(attributes.fileId);
+    await files.remove(attributes.fileId);
     throw error;
   }
-  return request.context.objects.putObject(request.bucket, request.key, attributes, (change) =>
-    emitObjectEvent(request, eventName, { ...request, sequencer: change.sequencer }, attributes),
-  );
 }
 
 export async function removeReplaced(
