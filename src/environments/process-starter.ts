@@ -172,6 +172,9 @@ export class ProcessStarter {
       // A process group of its own, so a timeout kills whatever the handler started.
       detached: true,
     });
+    // A spare can die before it is handed its function (killed at shutdown, for instance);
+    // the write then fails with EPIPE, and the runtime's exit reports the failure instead.
+    child.stdin?.on('error', () => undefined);
     return { child, privateTmp };
   }
 }
