@@ -20,8 +20,8 @@ export interface ProjectConfig {
   idleTimeoutSeconds?: number;
 }
 
-/** The longest delay Node.js timers take, 2^31 - 1 ms, in whole seconds. */
-const MAX_IDLE_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** The maximum delay of a Node.js timer, 2^31 - 1 ms (about 24.8 days), in whole seconds. */
+export const MAX_IDLE_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Checks one top-level section's value; `key` is its path for messages (`prices`). */
 type SectionParser<T> = (value: unknown, key: string) => T;

@@ -89,7 +89,7 @@ export interface PlatformOptions {
   streamMappings?: TemplateStreamMapping[];
 }
 
-/** What a reloaded template brings; `LoadedTemplate` has these parts. */
+/** The parts of a reloaded template that `applyTemplate` applies; `LoadedTemplate` has them. */
 export interface TemplateContents {
   functions: FunctionConfig[];
   invalid: Map<string, string>;
@@ -124,7 +124,7 @@ export class Platform {
   readonly asyncDispatcher: AsyncDispatcher;
   /** The S3 API on the AWS endpoint; subscribe with `s3.addListener` for object events. */
   readonly s3: S3Service;
-  /** The DynamoDB API on the AWS endpoint; `addWriteListener` sees every item change. */
+  /** The DynamoDB API on the AWS endpoint; `addWriteListener` receives every item change. */
   readonly dynamodb: DynamoDBService;
   /** The buckets' notification configurations, which queue invocations on object events. */
   readonly bucketNotifications: BucketNotifications;

@@ -130,7 +130,7 @@ export class AwsEndpoint {
       return;
     }
 
-    // S3 requests share this endpoint; S3Service.handles states the rule that tells them apart.
+    // S3 requests share this endpoint; S3Service.handles states the rule that separates them.
     const s3 = this.#options.s3;
     if (s3?.handles(req, pathname, query) === true) {
       await s3.handle(req, res);

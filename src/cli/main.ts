@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { Command, InvalidArgumentError } from 'commander';
 
+import { MAX_IDLE_TIMEOUT_SECONDS } from '../config-file.js';
 import { PACKAGE_ROOT } from '../environments/launch.js';
 
 import { LambdaCraftError, errorMessage } from '../errors.js';
@@ -38,17 +39,15 @@ function count(value: string): number {
 }
 
 /** Parses a positive number of seconds and returns it in milliseconds. */
-/** The longest delay Node.js timers take: 2^31 - 1 ms, about 24.8 days. */
-const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 function secondsToMs(value: string): number {
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) {
     throw new InvalidArgumentError(`'${value}' is not a positive number of seconds`);
   }
-  if (parsed > MAX_TIMER_SECONDS) {
+  if (parsed > MAX_IDLE_TIMEOUT_SECONDS) {
     throw new InvalidArgumentError(
-      `${value} seconds is over the longest idle timeout, ${MAX_TIMER_SECONDS} seconds (about 24 days)`,
+      `${value} seconds is over the longest idle timeout, ${MAX_IDLE_TIMEOUT_SECONDS} seconds (about 24 days)`,
     );
   }
   return Math.round(parsed * 1000);

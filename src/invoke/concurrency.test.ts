@@ -35,7 +35,7 @@ describe('ConcurrencyLimits', () => {
       assert.deepEqual(limits.tryAcquire(index % 2 === 0 ? 'a' : 'b'), ON_DEMAND);
     }
     assert.equal(limits.tryAcquire('a'), 'ConcurrentInvocationLimitExceeded');
-    // The reservation still holds its whole share.
+    // The reservation still keeps its whole share.
     assert.deepEqual(limits.tryAcquire('kept'), ON_DEMAND);
   });
 
@@ -57,7 +57,7 @@ describe('ConcurrencyLimits', () => {
     assert.equal(limits.unreservedLimit, 100);
   });
 
-  it('keeps the shared count right when a running function gains or loses a reservation', () => {
+  it('moves running invocations between shares', () => {
     const limits = new ConcurrencyLimits(10);
     assert.deepEqual(limits.tryAcquire('f'), ON_DEMAND);
     limits.reserve('f', 5);

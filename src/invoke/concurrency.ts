@@ -32,7 +32,7 @@ export function unreservedMinimum(accountLimit: number): number {
   return Math.min(LAMBDA_UNRESERVED_MINIMUM, Math.ceil(accountLimit / 10));
 }
 
-/** How an invocation was admitted: on an alias's or version's provisioned concurrency, or not. */
+/** The admission of an invocation: the alias or version whose provisioned concurrency it uses, if any. */
 export interface Admission {
   provisioned: string | undefined;
 }

@@ -97,12 +97,12 @@ export class Invoker {
     return resolved.config;
   }
 
-  /** Every function's `$LATEST` configuration. */
+  /** Returns every function's `$LATEST` configuration. */
   functions(): FunctionConfig[] {
     return this.#options.registry.list();
   }
 
-  /** The function's reserved concurrency, when it has one. */
+  /** Returns the function's reserved concurrency, or undefined when it has none. */
   reservedConcurrency(functionName: string): number | undefined {
     return this.#options.limits.reserved(functionName);
   }

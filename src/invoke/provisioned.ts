@@ -86,14 +86,14 @@ export class ProvisionedConcurrency {
     for (const config of this.list(functionName)) this.delete(config);
   }
 
-  /** The function's provisioned concurrency over all its qualifiers. */
+  /** Returns the function's provisioned concurrency summed over all its qualifiers. */
   totalFor(functionName: string): number {
     return this.list(functionName).reduce((sum, config) => sum + config.requested, 0);
   }
 
   /**
-   * A configuration's progress. Environments are shared by the qualifiers of one version, so
-   * each configuration sees its share of the version's ready environments.
+   * Returns a configuration's progress. The qualifiers of one version share its
+   * environments, so each configuration counts its share of the ready ones.
    */
   status(config: ProvisionedConfig): ProvisionedStatus {
     const version = this.#environments.provisionedStatus(config.version);

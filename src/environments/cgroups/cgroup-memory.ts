@@ -23,11 +23,11 @@ export interface CgroupMemoryOptions {
  * kernel's OOM killer ends the runtime at the limit, and the cgroup's peak is Max Memory
  * Used. Where the cgroup cannot be made or joined, it polls like PollingMemory instead.
  *
- * The peak is the environment's, from its start, in both cgroup versions (v2 has no reset),
- * and it is read at most once a second: each read of a cgroup file costs about 20 us, a
- * tenth of a warm invocation's time in the platform. So a REPORT line between two reads
- * repeats the previous figure, and a warm invocation shows the highest use of its
- * environment so far, never less than an earlier REPORT of the same environment.
+ * The peak covers the environment's whole life in both cgroup versions, because v2 has no
+ * reset. It is read at most once a second, because each read of a cgroup file costs about
+ * 20 us (measured here), a tenth of a warm invocation's time in the platform. So a REPORT
+ * line between two reads repeats the previous figure, and a warm invocation shows the
+ * maximum use of its environment so far.
  */
 export class CgroupMemory implements EnvironmentMemory {
   readonly #options: CgroupMemoryOptions;
@@ -91,7 +91,7 @@ export class CgroupMemory implements EnvironmentMemory {
     return Math.min(usedMb, memorySizeMb);
   }
 
-  /** Reads the cgroup's OOM counter; the environment asks only after its runtime was killed. */
+  /** Reads the cgroup's OOM counter; the environment calls it only after its runtime was killed. */
   killedForMemory(): boolean {
     const cgroup = this.#cgroup;
     if (!this.#joined || cgroup === undefined) return this.#polling.killedForMemory();

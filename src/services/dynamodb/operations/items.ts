@@ -73,37 +73,28 @@ function writeResponse(
 }
 
 /** PutItem. */
-export const putItem: OperationHandler = (input, context) => {
-  const returnValues = checkReturnValues(input.ReturnValues, ['NONE', 'ALL_OLD']);
-  checkReturnOptions(input);
-  const plan = planPut(input, context);
-  const capacity = new CapacityTally(plan.table);
-  const result = executeWrite(context, plan, capacity);
-  const metrics = itemCollectionMetrics(
-    context,
-    plan.table,
-    plan.key,
-    input.ReturnItemCollectionMetrics,
-  );
-  return writeResponse(
-    input,
-    returnValues === 'ALL_OLD' ? result.oldItem : undefined,
-    capacity,
-    metrics,
-  );
-};
+export const putItem: OperationHandler = (input, context) =>
+  writeWholeItem(input, context, planPut);
 
 /** DeleteItem. */
-export const deleteItem: OperationHandler = (input, context) => {
+export const deleteItem: OperationHandler = (input, context) =>
+  writeWholeItem(input, context, planDelete);
+
+/** Runs a PutItem or DeleteItem: both return nothing or the old item (`ALL_OLD`). */
+function writeWholeItem(
+  input: Parameters<OperationHandler>[0],
+  context: Parameters<OperationHandler>[1],
+  plan: typeof planPut | typeof planDelete,
+): ReturnType<OperationHandler> {
   const returnValues = checkReturnValues(input.ReturnValues, ['NONE', 'ALL_OLD']);
   checkReturnOptions(input);
-  const plan = planDelete(input, context);
-  const capacity = new CapacityTally(plan.table);
-  const result = executeWrite(context, plan, capacity);
+  const write = plan(input, context);
+  const capacity = new CapacityTally(write.table);
+  const result = executeWrite(context, write, capacity);
   const metrics = itemCollectionMetrics(
     context,
-    plan.table,
-    plan.key,
+    write.table,
+    write.key,
     input.ReturnItemCollectionMetrics,
   );
   return writeResponse(
@@ -112,7 +103,7 @@ export const deleteItem: OperationHandler = (input, context) => {
     capacity,
     metrics,
   );
-};
+}
 
 /** UpdateItem; creates the item from its key when it does not exist. */
 export const updateItem: OperationHandler = (input, context) => {
