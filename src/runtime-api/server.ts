@@ -1,6 +1,6 @@
-import http from 'node:http';
+import net from 'node:net';
 
-import { listenOn } from '../net/http-server.js';
+import { HttpConnection, type HttpRequest, type Reply } from './http-connection.js';
 
 /**
  * Bytes an event or a response may have inside the Runtime API: 6 MiB plus 100 bytes of
@@ -41,12 +41,13 @@ type Route = 'next' | 'response' | 'error' | 'init-error';
 /**
  * The Runtime API (2018-06-01) of one execution environment. Each environment listens on a
  * port of its own, so every request is known to come from that environment's runtime. A
- * `/next` long-poll is held as an open response and completed when `deliver` is called.
+ * `/next` long-poll is held as an open reply and completed when `deliver` is called.
  */
 export class RuntimeApiServer {
-  readonly #server: http.Server;
+  readonly #server: net.Server;
+  readonly #connections = new Set<net.Socket>();
   readonly #listener: RuntimeApiListener;
-  #waitingNext: http.ServerResponse | undefined;
+  #waitingNext: Reply | undefined;
   #pendingEvent: RuntimeEvent | undefined;
   #currentRequestId: string | undefined;
   #answeredRequestId: string | undefined;
@@ -54,22 +55,29 @@ export class RuntimeApiServer {
 
   constructor(listener: RuntimeApiListener) {
     this.#listener = listener;
-    this.#server = http.createServer(
-      // A runtime's own HTTP client may leave out Host, which HTTP/1.1 requires.
-      { keepAliveTimeout: 0, noDelay: true, requireHostHeader: false },
-      (req, res) => {
-        this.#route(req, res);
-      },
-    );
-    // A /next long-poll may wait for hours between invocations.
-    this.#server.requestTimeout = 0;
-    this.#server.headersTimeout = 0;
-    this.#server.timeout = 0;
+    this.#server = net.createServer({ noDelay: true }, (socket) => {
+      this.#connections.add(socket);
+      socket.once('close', () => this.#connections.delete(socket));
+      new HttpConnection(
+        socket,
+        (request, reply) => {
+          this.#route(request, reply);
+        },
+        MAX_RUNTIME_PAYLOAD_BYTES,
+      );
+    });
   }
 
   /** Listens on a free loopback port and returns `host:port` for AWS_LAMBDA_RUNTIME_API. */
   async listen(host = '127.0.0.1'): Promise<string> {
-    const address = await listenOn(this.#server, 0, host);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.#server.address() as net.AddressInfo;
     return `${host}:${address.port}`;
   }
 
@@ -81,121 +89,120 @@ export class RuntimeApiServer {
   /** Sends an event to the runtime now if it is waiting in `/next`, otherwise at its next request. */
   deliver(event: RuntimeEvent): void {
     this.#currentRequestId = event.requestId;
-    const res = this.#waitingNext;
-    if (res === undefined) {
+    const reply = this.#waitingNext;
+    if (reply === undefined) {
       this.#pendingEvent = event;
       return;
     }
 
     this.#waitingNext = undefined;
-    writeEvent(res, event);
+    writeEvent(reply, event);
   }
 
   close(): void {
     this.#waitingNext = undefined;
     this.#server.close();
-    this.#server.closeAllConnections();
+    for (const socket of this.#connections) socket.destroy();
   }
 
-  #route(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.sendDate = false;
-    const url = req.url ?? '';
-    const route = matchRoute(req.method ?? '', url);
+  #route(request: HttpRequest, reply: Reply): void {
+    const route = matchRoute(request.method, request.target);
     if (route === undefined) {
-      req.resume();
-      sendJson(res, 404, {
-        errorMessage: `unknown Runtime API path ${url}`,
+      sendJson(reply, 404, {
+        errorMessage: `unknown Runtime API path ${request.target}`,
         errorType: 'NotFound',
       });
       return;
     }
 
     if (route === 'next') {
-      req.resume();
-      this.#handleNext(res);
+      this.#handleNext(reply);
       return;
     }
 
     if (route === 'init-error') {
-      this.#handleInitError(req, res);
+      this.#handleInitError(request, reply);
       return;
     }
 
     const requestId = decodeURIComponent(
-      url.slice(PREFIX.length + 'invocation/'.length).split('/')[0] ?? '',
+      request.target.slice(PREFIX.length + 'invocation/'.length).split('/')[0] ?? '',
     );
-    this.#handleAnswer(req, res, route, requestId);
+    this.#handleAnswer(request, reply, route, requestId);
   }
 
-  #handleNext(res: http.ServerResponse): void {
-    if (!this.#initialised) {
-      this.#initialised = true;
-    }
+  #handleNext(reply: Reply): void {
+    this.#initialised = true;
     const event = this.#pendingEvent;
     if (event !== undefined) {
       this.#pendingEvent = undefined;
-      writeEvent(res, event);
+      writeEvent(reply, event);
     } else {
-      this.#waitingNext = res;
-      res.once('close', () => {
-        if (this.#waitingNext === res) this.#waitingNext = undefined;
-      });
+      this.#waitingNext = reply;
+      reply.onAbandon = () => {
+        if (this.#waitingNext === reply) this.#waitingNext = undefined;
+      };
     }
     this.#listener.onNext();
   }
 
-  #handleInitError(req: http.IncomingMessage, res: http.ServerResponse): void {
-    readBody(req, (body) => {
-      if (body === undefined) {
-        sendTooLarge(res);
-        return;
-      }
-      if (this.#initialised) {
-        sendJson(res, 403, {
-          errorMessage:
-            'State transition from Ready to InitError failed for runtime. Error: State transition is not allowed',
-          errorType: 'InvalidStateTransition',
-        });
-        return;
-      }
+  #handleInitError(request: HttpRequest, reply: Reply): void {
+    if (request.body === undefined) {
+      sendTooLarge(reply);
+      return;
+    }
+    if (this.#initialised) {
+      sendJson(reply, 403, {
+        errorMessage:
+          'State transition from Ready to InitError failed for runtime. Error: State transition is not allowed',
+        errorType: 'InvalidStateTransition',
+      });
+      return;
+    }
 
-      sendAccepted(res);
-      this.#listener.onInitError(body, headerValue(req, 'lambda-runtime-function-error-type'));
-    });
+    sendAccepted(reply);
+    this.#listener.onInitError(
+      request.body,
+      request.headers.get('lambda-runtime-function-error-type'),
+    );
   }
 
   #handleAnswer(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+    request: HttpRequest,
+    reply: Reply,
     route: 'response' | 'error',
     requestId: string,
   ): void {
     if (requestId !== this.#currentRequestId) {
-      req.resume();
       const repeated = requestId === this.#answeredRequestId;
-      sendJson(res, repeated ? 403 : 400, repeated ? invalidTransition(route) : invalidRequestId());
+      sendJson(
+        reply,
+        repeated ? 403 : 400,
+        repeated ? invalidTransition(route) : invalidRequestId(),
+      );
       return;
     }
-    // Claimed before the body arrives, so that a second response sent at once is rejected.
     this.#currentRequestId = undefined;
     this.#answeredRequestId = requestId;
 
-    readBody(req, (body) => {
-      if (body === undefined) {
-        sendTooLarge(res);
-        this.#listener.onAnswer({ kind: 'response-too-large', requestId });
-        return;
-      }
+    const body = request.body;
+    if (body === undefined) {
+      sendTooLarge(reply);
+      this.#listener.onAnswer({ kind: 'response-too-large', requestId });
+      return;
+    }
 
-      sendAccepted(res);
-      if (route === 'response') {
-        const contentType = headerValue(req, 'content-type') ?? 'application/json';
-        this.#listener.onAnswer({ kind: 'response', requestId, body, contentType });
-      } else {
-        const errorType = headerValue(req, 'lambda-runtime-function-error-type');
-        this.#listener.onAnswer({ kind: 'error', requestId, body, errorType });
-      }
-    });
+    // The listener goes first: the environment settles the invocation in a `setImmediate`
+    // that then runs before the one that uncorks this connection, so a next event handed
+    // out at once leaves in the same write as this 202 (see HttpConnection).
+    if (route === 'response') {
+      const contentType = request.headers.get('content-type') ?? 'application/json';
+      this.#listener.onAnswer({ kind: 'response', requestId, body, contentType });
+    } else {
+      const errorType = request.headers.get('lambda-runtime-function-error-type');
+      this.#listener.onAnswer({ kind: 'error', requestId, body, errorType });
+    }
+    sendAccepted(reply);
   }
 }
 
@@ -212,7 +219,7 @@ function matchRoute(method: string, url: string): Route | undefined {
   return undefined;
 }
 
-function writeEvent(res: http.ServerResponse, event: RuntimeEvent): void {
+function writeEvent(reply: Reply, event: RuntimeEvent): void {
   const headers: string[] = [
     'Content-Type',
     'application/json',
@@ -224,8 +231,6 @@ function writeEvent(res: http.ServerResponse, event: RuntimeEvent): void {
     event.invokedFunctionArn,
     'Lambda-Runtime-Trace-Id',
     event.traceId,
-    'Content-Length',
-    String(event.payload.length),
   ];
   if (event.clientContext !== undefined) {
     headers.push('Lambda-Runtime-Client-Context', event.clientContext);
@@ -236,66 +241,21 @@ function writeEvent(res: http.ServerResponse, event: RuntimeEvent): void {
   if (event.tenantId !== undefined) {
     headers.push('Lambda-Runtime-Aws-Tenant-Id', event.tenantId);
   }
-  res.writeHead(200, headers);
-  res.end(event.payload);
-}
-
-/**
- * Reads a request body up to MAX_RUNTIME_PAYLOAD_BYTES; past that it drains the rest and
- * calls back with undefined, so the connection stays usable for the runtime's next request.
- */
-function readBody(req: http.IncomingMessage, callback: (body: Buffer | undefined) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > MAX_RUNTIME_PAYLOAD_BYTES) {
-      tooLarge = true;
-      chunks.length = 0;
-    } else {
-      chunks.push(chunk);
-    }
-  });
-  req.on('end', () => {
-    if (tooLarge) {
-      callback(undefined);
-    } else {
-      callback(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    }
-  });
-}
-
-function headerValue(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+  reply.send(200, headers, event.payload);
 }
 
 const ACCEPTED_BODY = Buffer.from('{"status":"OK"}');
 
-function sendAccepted(res: http.ServerResponse): void {
-  res.writeHead(202, [
-    'Content-Type',
-    'application/json',
-    'Content-Length',
-    String(ACCEPTED_BODY.length),
-  ]);
-  res.end(ACCEPTED_BODY);
+function sendAccepted(reply: Reply): void {
+  reply.send(202, ['Content-Type', 'application/json'], ACCEPTED_BODY);
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: object): void {
-  const text = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, [
-    'Content-Type',
-    'application/json',
-    'Content-Length',
-    String(text.length),
-  ]);
-  res.end(text);
+function sendJson(reply: Reply, status: number, body: object): void {
+  reply.send(status, ['Content-Type', 'application/json'], Buffer.from(JSON.stringify(body)));
 }
 
-function sendTooLarge(res: http.ServerResponse): void {
-  sendJson(res, 413, {
+function sendTooLarge(reply: Reply): void {
+  sendJson(reply, 413, {
     errorMessage: `Exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`,
     errorType: 'RequestEntityTooLarge',
   });
