@@ -299,7 +299,7 @@ describe('DynamoDB tables and items through the SDK', () => {
       ['Price = :a OR Price = :b AND Price = :c', { ':a': 500, ':b': 1, ':c': 2 }, true],
       ['(Price = :a OR Price = :b) AND Price = :c', { ':a': 500, ':b': 1, ':c': 2 }, false],
       ['NOT Price = :a AND Price = :b', { ':a': 1, ':b': 500 }, true],
-      ['Missing < :v', { ':v': 1 }, false],
+      ['Unset < :v', { ':v': 1 }, false],
       ['Price < :v', { ':v': 'text' }, false],
       ['ProductReviews.OneStar[0] = :v', { ':v': 'Terrible' }, true],
     ];

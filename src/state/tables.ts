@@ -40,6 +40,13 @@ CREATE INDEX IF NOT EXISTS dynamodb_index_entries_item
   ON dynamodb_index_entries (table_name, item_hash_key, item_range_key);
 CREATE INDEX IF NOT EXISTS dynamodb_index_entries_scan
   ON dynamodb_index_entries (table_name, index_name, scan_token, hash_key, range_key);
+CREATE TABLE IF NOT EXISTS dynamodb_transaction_tokens (
+  token TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  completed_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dynamodb_transaction_tokens_age
+  ON dynamodb_transaction_tokens (completed_at_ms);
 `;
 
 /** The primary key of an item row, encoded. */
@@ -127,6 +134,32 @@ export class TableStore {
       this.#db.prepare('DELETE FROM dynamodb_index_entries WHERE table_name = ?').run(name);
       this.#db.prepare('DELETE FROM dynamodb_tables WHERE name = ?').run(name);
     });
+  }
+
+  /** Returns the request hash stored with a TransactWriteItems token completed at or after `sinceMs`. */
+  findTransactionToken(token: string, sinceMs: number): string | undefined {
+    return this.#db
+      .prepare(
+        'SELECT request_hash FROM dynamodb_transaction_tokens WHERE token = ? AND completed_at_ms >= ?',
+      )
+      .pluck()
+      .get(token, sinceMs) as string | undefined;
+  }
+
+  /** Stores a TransactWriteItems token with its request hash, replacing an expired entry. */
+  saveTransactionToken(token: string, requestHash: string, completedAtMs: number): void {
+    this.#db
+      .prepare(
+        'INSERT OR REPLACE INTO dynamodb_transaction_tokens (token, request_hash, completed_at_ms) VALUES (?, ?, ?)',
+      )
+      .run(token, requestHash, completedAtMs);
+  }
+
+  /** Deletes the TransactWriteItems tokens completed before `beforeMs`; returns how many. */
+  deleteTransactionTokensBefore(beforeMs: number): number {
+    return this.#db
+      .prepare('DELETE FROM dynamodb_transaction_tokens WHERE completed_at_ms < ?')
+      .run(beforeMs).changes;
   }
 
   /** Returns up to `limit` table names after `after`, in name order. */

@@ -12,7 +12,8 @@ import { valueAt } from './paths.js';
 
 /**
  * Evaluates a condition against an item (an empty map when the item does not exist). As in
- * DynamoDB, a comparison with a missing attribute or between different types is false.
+ * DynamoDB, a comparison with a missing attribute or between different types is false,
+ * except `<>`, which is true.
  */
 export function evaluateCondition(condition: Condition, item: AttributeMap): boolean {
   switch (condition.type) {
@@ -76,7 +77,8 @@ function compare(
   left: AttributeValue | undefined,
   right: AttributeValue | undefined,
 ): boolean {
-  if (left === undefined || right === undefined) return false;
+  // A missing attribute equals nothing, so `<>` with one is true and every other comparison false.
+  if (left === undefined || right === undefined) return operator === '<>';
   if (operator === '=') return valuesEqual(left, right);
   if (operator === '<>') return !valuesEqual(left, right);
 

@@ -1,7 +1,16 @@
-import { validateValue, type AttributeMap } from '../attribute-value.js';
+import {
+  ATTRIBUTE_TYPES,
+  compareScalars,
+  describeValue,
+  typeOf,
+  validateValue,
+  type AttributeMap,
+  type AttributeType,
+} from '../attribute-value.js';
 import { validationError } from '../errors.js';
 import {
   describePath,
+  type Comparator,
   type Condition,
   type DocumentPath,
   type FunctionName,
@@ -10,6 +19,7 @@ import {
   type UpdateClause,
 } from './ast.js';
 import { parseWithGrammar, syntaxErrorOffset } from './grammar.js';
+import { isReservedWord } from './reserved-words.js';
 
 /** The request parameters that hold an expression, as DynamoDB names them in messages. */
 export type ExpressionKind =
@@ -34,6 +44,10 @@ const KNOWN_FUNCTIONS = new Set([
   'if_not_exists',
   'list_append',
 ]);
+/** The types that `<`, `<=`, `>`, `>=` and BETWEEN order. */
+const ORDERED_TYPES: readonly AttributeType[] = ['S', 'N', 'B'];
+/** The types `size` accepts; a literal of another type is rejected before any item is read. */
+const SIZED_TYPES: readonly AttributeType[] = ['S', 'B', 'SS', 'NS', 'BS', 'L', 'M'];
 
 /**
  * A request's ExpressionAttributeNames and ExpressionAttributeValues. Parsing substitutes
@@ -120,6 +134,7 @@ export function parseCondition(
   attributes: ExpressionAttributes,
 ): Condition {
   const raw = parseText(text, kind, 'ConditionStart');
+  checkNames(raw, kind);
   return new Resolver(kind, attributes).condition(raw as RawNode);
 }
 
@@ -127,6 +142,7 @@ export function parseCondition(
 export function parseUpdate(text: string, attributes: ExpressionAttributes): UpdateClause[] {
   const kind = 'UpdateExpression';
   const raw = parseText(text, kind, 'UpdateStart') as RawClause[];
+  checkNames(raw, kind);
   const resolver = new Resolver(kind, attributes);
   const seen = new Set<string>();
   const clauses = raw.map((clause) => {
@@ -155,6 +171,7 @@ export function parseUpdate(text: string, attributes: ExpressionAttributes): Upd
 export function parseProjection(text: string, attributes: ExpressionAttributes): DocumentPath[] {
   const kind = 'ProjectionExpression';
   const raw = parseText(text, kind, 'ProjectionStart') as RawNode[];
+  checkNames(raw, kind);
   const resolver = new Resolver(kind, attributes);
   const paths = raw.map((node) => resolver.path(node));
   checkOverlap(paths, kind);
@@ -171,6 +188,46 @@ function parseText(text: string, kind: ExpressionKind, startRule: string): unkno
     if (offset === undefined) throw error;
     const { token, near } = tokenNear(text, offset);
     throw validationError(`Invalid ${kind}: Syntax error; token: "${token}", near: "${near}"`);
+  }
+}
+
+/**
+ * Raises the errors DynamoDB reports before it substitutes placeholders: an unknown function
+ * name first, then a reserved word used as a bare attribute name or map key. Each reports
+ * the first occurrence, spelled as in the expression.
+ */
+function checkNames(raw: unknown, kind: ExpressionKind): void {
+  const functions: string[] = [];
+  const names: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as RawNode;
+    if (record.type === 'path') {
+      for (const element of record.elements ?? []) {
+        if (element.name !== undefined && element.placeholder !== true) names.push(element.name);
+      }
+      return;
+    }
+    if ((record.type === 'call' || record.type === 'function') && record.name !== undefined) {
+      functions.push(record.name);
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(raw);
+
+  const unknown = functions.find((name) => !KNOWN_FUNCTIONS.has(name));
+  if (unknown !== undefined) {
+    throw validationError(`Invalid ${kind}: Invalid function name; function: ${unknown}`);
+  }
+  const reserved = names.find(isReservedWord);
+  if (reserved !== undefined) {
+    throw validationError(
+      `Invalid ${kind}: Attribute name is a reserved keyword; reserved keyword: ${reserved}`,
+    );
   }
 }
 
@@ -222,6 +279,13 @@ function isPrefix(prefix: DocumentPath, path: DocumentPath): boolean {
   });
 }
 
+/** Returns an operand's type when the request fixes it: a value's type, or N for `size()`. */
+function staticType(operand: Operand): AttributeType | undefined {
+  if (operand.type === 'value') return typeOf(operand.value);
+  if (operand.type === 'call' && operand.name === 'size') return 'N';
+  return undefined;
+}
+
 /** The tree the grammar's actions build, before substitution. */
 interface RawNode {
   type: string;
@@ -263,20 +327,25 @@ class Resolver {
         };
       case 'not':
         return { type: 'not', operand: this.condition(node.operand as RawNode) };
-      case 'compare':
-        return {
-          type: 'compare',
-          operator: node.operator as '=',
-          left: this.conditionOperand(node.left as RawNode),
-          right: this.conditionOperand(node.right as RawNode),
-        };
-      case 'between':
-        return {
-          type: 'between',
-          operand: this.conditionOperand(node.operand as RawNode),
-          low: this.conditionOperand(node.low as RawNode),
-          high: this.conditionOperand(node.high as RawNode),
-        };
+      case 'compare': {
+        const operator = node.operator as Comparator;
+        const left = this.conditionOperand(node.left as RawNode);
+        const right = this.conditionOperand(node.right as RawNode);
+        // NOTE: DynamoDB rejects a value of an unordered type here with a ValidationException.
+        // The message is the one it sends for functions, unconfirmed for comparators.
+        if (operator !== '=' && operator !== '<>') {
+          this.#checkOperandTypes(operator, [left, right], ORDERED_TYPES);
+        }
+        return { type: 'compare', operator, left, right };
+      }
+      case 'between': {
+        const operand = this.conditionOperand(node.operand as RawNode);
+        const low = this.conditionOperand(node.low as RawNode);
+        const high = this.conditionOperand(node.high as RawNode);
+        this.#checkOperandTypes('BETWEEN', [operand, low, high], ORDERED_TYPES);
+        this.#checkBounds(low, high);
+        return { type: 'between', operand, low, high };
+      }
       case 'in':
         return {
           type: 'in',
@@ -298,12 +367,68 @@ class Resolver {
     }
     const args = (node.args ?? []).map((arg) => this.conditionOperand(arg));
     this.#checkArity(name, args, arity);
+    if (name === 'begins_with') this.#checkOperandTypes(name, args, ['S', 'B']);
+    if (name === 'attribute_type') this.#checkTypeName(args[1] as Operand);
     if (args[0]?.type !== 'path') {
       throw this.#error(
         `Operator or function requires a document path; operator or function: ${name}`,
       );
     }
     return { type: 'function', name, args };
+  }
+
+  /**
+   * Rejects an operand whose type is known from the request (a value, or `size()`, which is
+   * a number) and is not one the operator or function accepts. A document path's type is
+   * known only per item, so a path of another type makes the condition false instead.
+   */
+  #checkOperandTypes(
+    operator: string,
+    operands: Operand[],
+    allowed: readonly AttributeType[],
+  ): void {
+    for (const operand of operands) {
+      const type = staticType(operand);
+      if (type !== undefined && !allowed.includes(type)) {
+        throw this.#error(
+          `Incorrect operand type for operator or function; operator or function: ${operator}, operand type: ${type}`,
+        );
+      }
+    }
+  }
+
+  /** Rejects BETWEEN bounds that are both values but of different types or out of order. */
+  #checkBounds(low: Operand, high: Operand): void {
+    if (low.type !== 'value' || high.type !== 'value') return;
+    const operands = `lower bound operand: AttributeValue: ${describeValue(low.value)}, upper bound operand: AttributeValue: ${describeValue(high.value)}`;
+    if (typeOf(low.value) !== typeOf(high.value)) {
+      throw this.#error(
+        `The BETWEEN operator requires same data type for lower and upper bounds; ${operands}`,
+      );
+    }
+    if ((compareScalars(low.value, high.value) ?? 0) > 0) {
+      throw this.#error(
+        `The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${operands}`,
+      );
+    }
+  }
+
+  /** Checks the type operand of `attribute_type`: a string that names an attribute type. */
+  #checkTypeName(operand: Operand): void {
+    const type = staticType(operand);
+    if (type !== 'S') {
+      // NOTE: for a document path DynamoDB lists the accepted types in an order that varies
+      // between requests, and this is one of those orders.
+      throw this.#error(
+        `Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${type ?? '{NS,SS,L,BS,N,M,B,BOOL,NULL,S}'}`,
+      );
+    }
+    const name = operand.type === 'value' ? operand.value.S : undefined;
+    if (name !== undefined && !(ATTRIBUTE_TYPES as readonly string[]).includes(name)) {
+      throw this.#error(
+        `Invalid attribute type name found; type: ${name}, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}`,
+      );
+    }
   }
 
   conditionOperand(node: RawNode): Operand {
@@ -321,11 +446,8 @@ class Resolver {
     }
     const args = (node.args ?? []).map((arg) => this.conditionOperand(arg));
     this.#checkArity(name, args, 1);
-    if (args[0]?.type !== 'path') {
-      throw this.#error(
-        `Operator or function requires a document path; operator or function: size`,
-      );
-    }
+    // DynamoDB also takes a value as the operand of size(), and rejects one without a size.
+    this.#checkOperandTypes(name, args, SIZED_TYPES);
     return { type: 'call', name, args };
   }
 
@@ -356,8 +478,6 @@ class Resolver {
     return { type: 'call', name, args };
   }
 
-  // TODO: DynamoDB rejects its reserved words (`status`, `name`, ...) as bare attribute names
-  // in expressions; here they pass, so an expression accepted here may fail on AWS.
   path(node: RawNode): DocumentPath {
     const elements = (node.elements ?? []).map((element): PathElement => {
       if (element.index !== undefined) return { index: element.index };

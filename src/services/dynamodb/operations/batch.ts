@@ -120,57 +120,86 @@ function addCapacity(
   if (consumed.length > 0) response.ConsumedCapacity = consumed;
 }
 
-/** BatchGetItem: up to 100 keys over any tables. UnprocessedKeys is always empty. */
+/** DynamoDB's limit on the item data one BatchGetItem response returns. */
+const MAX_BATCH_GET_BYTES = 16 * 1024 * 1024;
+
+/**
+ * BatchGetItem: up to 100 keys over any tables. A response returns at most 16 MB of item
+ * data (item sizes as DynamoDB counts them, before projection). The keys left over come back
+ * in UnprocessedKeys, each table's with its request members (ProjectionExpression,
+ * ExpressionAttributeNames, AttributesToGet, ConsistentRead), so a client that sends
+ * UnprocessedKeys again until it is empty reads every item.
+ */
 export const batchGetItem: OperationHandler = (input, context) => {
   checkReturnOptions(input);
-  const responses: Record<string, AttributeMap[]> = {};
-  const tallies = new Map<string, CapacityTally>();
+  const tables = requestItems(input);
   let total = 0;
-  const reads: {
-    table: TableDefinition;
-    keys: AttributeMap[];
-    request: Record<string, unknown>;
-  }[] = [];
-  for (const [tableName, value] of requestItems(input)) {
-    const request = (value ?? {}) as Record<string, unknown>;
-    const table = getTable(context, tableName);
-    const keys = request.Keys;
+  for (const [tableName, value] of tables) {
+    const keys = (value as { Keys?: unknown } | null | undefined)?.Keys;
     if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_BATCH_GETS) {
       throw lengthError(tableName, MAX_BATCH_GETS);
     }
     total += keys.length;
-    if (total > MAX_BATCH_GETS)
-      throw validationError('Too many items requested for the BatchGetItem call');
-    const seen = new Set<string>();
-    const checked = keys.map((key) => {
-      const map = checkKey(table, validateMap(key));
-      const identity = keyIdentity(tableName, encodeKey(table, map));
-      if (seen.has(identity))
-        throw validationError('Provided list of item keys contains duplicates');
-      seen.add(identity);
-      return map;
-    });
-    reads.push({ table, keys: checked, request });
   }
+  if (total > MAX_BATCH_GETS)
+    throw validationError('Too many items requested for the BatchGetItem call');
 
-  for (const { table, keys, request } of reads) {
-    const attributes = expressionAttributes(request);
-    const projection = projectionFrom(request, attributes);
-    attributes.checkAllUsed();
+  const reads = tables.map(([tableName, value]) => planBatchGet(tableName, value, context));
+  const responses: Record<string, AttributeMap[]> = {};
+  const unprocessed: Record<string, Record<string, unknown>> = {};
+  const tallies = new Map<string, CapacityTally>();
+  let bytes = 0;
+  for (const { table, keys, request, projection } of reads) {
     const tally = new CapacityTally(table);
     tallies.set(table.name, tally);
     const items: AttributeMap[] = [];
-    for (const key of keys) {
+    const left: unknown[] = [];
+    keys.forEach((key, i) => {
+      if (left.length > 0) {
+        left.push((request.Keys as unknown[])[i]);
+        return;
+      }
       const item = context.writer.read(table, key);
-      tally.addRead(
-        readUnits(item === undefined ? 0 : itemSize(item), request.ConsistentRead === true),
-      );
+      const size = item === undefined ? 0 : itemSize(item);
+      if (bytes + size > MAX_BATCH_GET_BYTES) {
+        left.push((request.Keys as unknown[])[i]);
+        return;
+      }
+      bytes += size;
+      tally.addRead(readUnits(size, request.ConsistentRead === true));
       if (item !== undefined)
         items.push(projection === undefined ? item : projectItem(item, projection));
-    }
+    });
     responses[table.name] = items;
+    if (left.length > 0) unprocessed[table.name] = { ...request, Keys: left };
   }
-  const response: Record<string, unknown> = { Responses: responses, UnprocessedKeys: {} };
+  const response: Record<string, unknown> = { Responses: responses, UnprocessedKeys: unprocessed };
   addCapacity(response, tallies, input.ReturnConsumedCapacity);
   return response;
 };
+
+interface BatchGet {
+  table: TableDefinition;
+  keys: AttributeMap[];
+  request: Record<string, unknown>;
+  projection: ReturnType<typeof projectionFrom>;
+}
+
+/** Checks one table's part of a BatchGetItem request: its keys and its projection. */
+function planBatchGet(tableName: string, value: unknown, context: DynamoDBContext): BatchGet {
+  const request = (value ?? {}) as Record<string, unknown>;
+  const table = getTable(context, tableName);
+  const keys = request.Keys as unknown[];
+  const seen = new Set<string>();
+  const checked = keys.map((key) => {
+    const map = checkKey(table, validateMap(key));
+    const identity = keyIdentity(tableName, encodeKey(table, map));
+    if (seen.has(identity)) throw validationError('Provided list of item keys contains duplicates');
+    seen.add(identity);
+    return map;
+  });
+  const attributes = expressionAttributes(request);
+  const projection = projectionFrom(request, attributes);
+  attributes.checkAllUsed();
+  return { table, keys: checked, request, projection };
+}

@@ -11,6 +11,7 @@ import { evaluateCondition } from '../expressions/condition.js';
 import { projectItem } from '../expressions/paths.js';
 import { checkKey, encodeKey, keyIdentity } from '../keys.js';
 import { checkReturnOptions, projectionFrom } from './items.js';
+import { clientRequestToken, isReplay, rememberToken, requestHash } from './request-tokens.js';
 import {
   applyWrite,
   expressionAttributes,
@@ -58,9 +59,13 @@ function planTransactWrite(item: Record<string, unknown>, context: DynamoDBConte
 /**
  * TransactWriteItems: all writes commit in one SQLite transaction, or none. Every condition
  * is evaluated first; a failure cancels the transaction with a reason per item in order.
+ * A ClientRequestToken is stored in that transaction when it commits. For 10 minutes after,
+ * the same request with the same token succeeds again without writing (its consumed capacity
+ * is the reads of the items), and a different request with it is rejected.
  */
 export const transactWriteItems: OperationHandler = (input, context) => {
-  // NOTE: ClientRequestToken is accepted but not stored, so a retried request applies again.
+  const token = clientRequestToken(input);
+  const hash = token === undefined ? undefined : requestHash(input);
   checkReturnOptions(input);
   const plans = transactItems(input).map((item) => planTransactWrite(item, context));
   const seen = new Set<string>();
@@ -75,6 +80,15 @@ export const transactWriteItems: OperationHandler = (input, context) => {
   const tallies = new Map<string, CapacityTally>();
   context.store.transaction(() => {
     const olds = plans.map((plan) => context.writer.read(plan.table, plan.key));
+    if (token !== undefined && hash !== undefined && isReplay(context, token, hash)) {
+      plans.forEach((plan, i) => {
+        const tally = tallies.get(plan.table.name) ?? new CapacityTally(plan.table);
+        tallies.set(plan.table.name, tally);
+        const old = olds[i];
+        tally.addRead(readUnits(old === undefined ? 0 : itemSize(old), true));
+      });
+      return;
+    }
     const reasons = plans.map((plan, i) => conditionReason(plan, olds[i]));
     if (reasons.some((reason) => reason.Code !== 'None')) throw transactionCanceled(reasons);
 
@@ -95,6 +109,7 @@ export const transactWriteItems: OperationHandler = (input, context) => {
         throw transactionCanceled(failed);
       }
     });
+    if (token !== undefined && hash !== undefined) rememberToken(context, token, hash);
   });
   const consumed = [...tallies.values()]
     .map((tally) => tally.toResponse(input.ReturnConsumedCapacity))
