@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,9 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
-import { PACKAGE_ROOT } from '../src/environments/launch.js';
-import { batchesIn, createStreamTable, putItem, waitUntil } from './dynamodb-mappings-helpers.js';
-import { isolateAwsEnvironment } from './helpers.js';
+import {
+  batchesIn,
+  createStreamTable,
+  killGroup,
+  putItem,
+  startPlatformProcess,
+  waitUntil,
+} from './dynamodb-mappings-helpers.js';
 
 const KEYS = ['a', 'b', 'c', 'd'];
 const VERSIONS = 10;
@@ -34,43 +39,13 @@ describe('stream mappings across a kill -9', () => {
     rmSync(recordsDir, { recursive: true, force: true });
   });
 
-  /** Starts the platform in its own process group, so that its functions die with it. */
-  async function startChild(): Promise<{ child: ChildProcess; endpoint: string }> {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(PACKAGE_ROOT, 'dist', 'test', 'dynamodb-mappings-process.js'),
-        dataDir,
-        path.join(recordsDir, 'batches.jsonl'),
-      ],
-      {
-        env: isolateAwsEnvironment({ ...process.env }),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
-    children.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const line = stdout.split('\n')[0];
-        if (stdout.includes('\n') && line !== undefined) resolve(line);
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`platform process exited with ${code}: ${stderr}`));
-      });
-    });
-    return { child, endpoint };
-  }
-
   it('delivers every record in order per key after a restart', async (t) => {
     const recordFile = path.join(recordsDir, 'batches.jsonl');
-    const first = await startChild();
+    const first = await startPlatformProcess(
+      dataDir,
+      path.join(recordsDir, 'batches.jsonl'),
+      children,
+    );
     const clients = sdkClients(first.endpoint);
     const streamArn = await createStreamTable(clients.dynamodb, 'crash-table');
     await clients.lambda.send(
@@ -93,7 +68,11 @@ describe('stream mappings across a kill -9', () => {
     clients.dynamodb.destroy();
     const beforeKill = batchesIn(recordFile).length;
 
-    const second = await startChild();
+    const second = await startPlatformProcess(
+      dataDir,
+      path.join(recordsDir, 'batches.jsonl'),
+      children,
+    );
     await waitUntil(
       'every record',
       () => deliveredPairs(recordFile).size === KEYS.length * VERSIONS,
@@ -134,15 +113,6 @@ function deliveredPairs(file: string): Set<string> {
 }
 
 /** Kills the platform process and the function processes it started. */
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // The group is gone already.
-  }
-}
-
 function sdkClients(endpoint: string): { lambda: LambdaClient; dynamodb: DynamoDBClient } {
   const options = {
     endpoint,

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
@@ -7,6 +9,9 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+
+import { PACKAGE_ROOT } from '../src/environments/launch.js';
+import { isolateAwsEnvironment } from './helpers.js';
 
 /** One line the python-stream-recorder function wrote. */
 export interface RecordedBatch {
@@ -91,4 +96,52 @@ export async function waitUntil(
 /** Counts the records delivered in all batches. */
 export function deliveredCount(batches: RecordedBatch[]): number {
   return batches.reduce((total, batch) => total + batch.sequences.length, 0);
+}
+
+/**
+ * Starts `dynamodb-mappings-process.js` with its data folder and record file in a process
+ * group of its own, so that its functions die with it, and resolves with the child and the
+ * endpoint it prints. The child joins `children` at once, for the caller's cleanup.
+ */
+export async function startPlatformProcess(
+  dataDir: string,
+  recordFile: string,
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'dist', 'test', 'dynamodb-mappings-process.js'), dataDir, recordFile],
+    {
+      env: isolateAwsEnvironment({ ...process.env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n')[0];
+      if (stdout.includes('\n') && line !== undefined) resolve(line);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`platform process exited with ${code}: ${stderr}`));
+    });
+  });
+  return { child, endpoint };
+}
+
+/** Kills the process group of a child started by `startPlatformProcess`, if it still runs. */
+export function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
 }

@@ -3,6 +3,7 @@ import type { StreamSource } from '../../services/dynamodb/streams/stream-source
 import type { EventSourceMappingTable } from '../../state/event-source-mappings.js';
 import type { Invoker } from '../invoker.js';
 import type { EventSourceMapping } from './mapping-settings.js';
+import { ShardCheckpoint } from './shard-lanes.js';
 import { ShardPoller } from './shard-poller.js';
 
 export interface MappingRunnerOptions {
@@ -15,10 +16,13 @@ export interface MappingRunnerOptions {
   nowMs: () => number;
 }
 
-/** Runs one enabled mapping: a ShardPoller for each shard of its stream, found on each wake. */
+/**
+ * Runs one enabled mapping: for each shard of its stream, found on each wake, one ShardPoller
+ * per lane, ParallelizationFactor lanes in all, sharing the shard's checkpoint.
+ */
 export class MappingRunner {
   readonly #options: MappingRunnerOptions;
-  readonly #pollers = new Map<string, ShardPoller>();
+  readonly #pollers = new Map<string, ShardPoller[]>();
   #stopped = false;
 
   constructor(options: MappingRunnerOptions) {
@@ -37,12 +41,15 @@ export class MappingRunner {
   wake(): void {
     if (this.#stopped) return;
     this.#refreshShards();
-    for (const poller of this.#pollers.values()) poller.wake();
+    for (const lanes of this.#pollers.values()) {
+      for (const poller of lanes) poller.wake();
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    await Promise.all([...this.#pollers.values()].map((poller) => poller.stop()));
+    const pollers = [...this.#pollers.values()].flat();
+    await Promise.all(pollers.map((poller) => poller.stop()));
   }
 
   #refreshShards(): void {
@@ -61,11 +68,17 @@ export class MappingRunner {
       );
       return;
     }
-    for (const shard of shards) {
-      if (this.#pollers.has(shard.shardId)) continue;
-      const poller = new ShardPoller({ ...this.#options, shardId: shard.shardId });
-      this.#pollers.set(shard.shardId, poller);
-      poller.start();
+    const count = mapping.settings.parallelizationFactor;
+    for (const { shardId } of shards) {
+      if (this.#pollers.has(shardId)) continue;
+      const checkpoint = new ShardCheckpoint(this.#options.table, mapping.uuid, shardId, count);
+      const lanes = Array.from(
+        { length: count },
+        (_, index) =>
+          new ShardPoller({ ...this.#options, shardId, lane: { index, count, checkpoint } }),
+      );
+      this.#pollers.set(shardId, lanes);
+      for (const poller of lanes) poller.start();
     }
   }
 }

@@ -7,8 +7,8 @@ export interface MappingSettings {
   batchSize: number;
   maximumBatchingWindowInSeconds: number;
   /**
-   * Accepted from 1 to 10 and returned as set. NOTE: each shard is read by one poller
-   * whatever the factor, so records stay in order per shard, which is stricter than per key.
+   * Batches in flight at once per shard, 1 to 10. Records are split into this many lanes
+   * by item key, so the records of one item stay in order.
    */
   parallelizationFactor: number;
   /** -1 retries until the records expire. */

@@ -10,6 +10,7 @@ import { readBatchResponse } from './batch-response.js';
 import { streamFailureRecord, type DiscardCondition } from './failure-record.js';
 import { matchesAnyPattern, parseFilterPattern, type FilterPattern } from './filter-pattern.js';
 import type { EventSourceMapping } from './mapping-settings.js';
+import { compareSequence, laneOf, ShardCheckpoint } from './shard-lanes.js';
 import { WakeSignal } from './wake-signal.js';
 
 /** A poller with nothing to read sleeps this long unless an append wakes it first. */
@@ -33,27 +34,42 @@ export interface ShardPollerOptions {
   logger: Logger;
   /** Milliseconds since the epoch; tests pass a fake clock for record ages. */
   nowMs: () => number;
+  /** The lane this poller reads when ParallelizationFactor is above 1; absent means one lane. */
+  lane?: ShardLane;
+}
+
+/** One of the ParallelizationFactor lanes of a shard; see `laneOf`. */
+export interface ShardLane {
+  index: number;
+  count: number;
+  /** Shared by the lanes of the shard; stores the lowest position they all finished. */
+  checkpoint: ShardCheckpoint;
 }
 
 /** The records one poll found after the checkpoint. */
 interface ReadResult {
-  /** Records that pass the filter, at most the batch limit. */
+  /** Records of the lane that pass the filter, at most the batch limit. */
   batch: StreamRecord[];
   /** The last record looked at, filtered or not; the checkpoint moves here after success. */
   lastSequence: string | undefined;
+  /** The last record skipped before the first one of the batch, if any. */
+  skippedBefore: string | undefined;
 }
 
 /**
- * Reads one shard of a stream for one mapping: it batches the records after the
- * checkpoint, invokes the function synchronously, and moves the checkpoint only after the
- * function succeeded or the batch was discarded. A failing batch blocks the shard, so
- * records reach the function in shard order, which keeps every key's records in order.
+ * Reads one lane of a shard for one mapping: it batches the lane's records after its
+ * position, invokes the function synchronously, and moves its position only after the
+ * function succeeded or the batch was discarded. A failing batch blocks the lane, so the
+ * records of one lane, and so of one item key, reach the function in shard order. With one
+ * lane (ParallelizationFactor 1) the lane is the whole shard.
  */
 export class ShardPoller {
   readonly #options: ShardPollerOptions;
   readonly #patterns: FilterPattern[];
   readonly #signal = new WakeSignal();
   readonly #logger: Logger;
+  readonly #lane: ShardLane;
+  /** The lane's position: every record of the lane up to it succeeded or was discarded. */
   #checkpoint: string | undefined;
   #stopped = false;
   #running: Promise<void> | undefined;
@@ -71,10 +87,16 @@ export class ShardPoller {
   constructor(options: ShardPollerOptions) {
     this.#options = options;
     this.#patterns = options.mapping.settings.filterPatterns.map(parseFilterPattern);
-    this.#checkpoint = options.table.checkpoint(options.mapping.uuid, options.shardId);
+    this.#lane = options.lane ?? {
+      index: 0,
+      count: 1,
+      checkpoint: new ShardCheckpoint(options.table, options.mapping.uuid, options.shardId, 1),
+    };
+    this.#checkpoint = this.#lane.checkpoint.committed;
     this.#logger = options.logger.child({
       eventSourceMappingUuid: options.mapping.uuid,
       shardId: options.shardId,
+      ...(this.#lane.count > 1 ? { lane: this.#lane.index } : {}),
     });
   }
 
@@ -112,12 +134,15 @@ export class ShardPoller {
   async #poll(): Promise<number> {
     const { settings } = this.#options.mapping;
     const limit = this.#bisectLimit ?? settings.batchSize;
-    const { batch, lastSequence } = this.#read(limit);
+    const { batch, lastSequence, skippedBefore } = this.#read(limit);
 
     if (batch.length === 0) {
       if (lastSequence !== undefined) this.#commit(lastSequence);
       return IDLE_POLL_MS;
     }
+    // Records before the batch belong to other lanes or were filtered out, so this lane is
+    // done with them and need not hold the shard checkpoint back.
+    if (skippedBefore !== undefined) this.#commit(skippedBefore);
     const expired = this.#expiredCount(batch);
     if (expired > 0) {
       this.#discard(batch.slice(0, expired), 'MaximumRecordAgeExceeded');
@@ -135,16 +160,24 @@ export class ShardPoller {
     return this.#invoke(batch, lastSequence ?? lastOf(batch));
   }
 
-  /** Reads up to `limit` matching records after the checkpoint, skipping filtered ones. */
+  /**
+   * Reads up to `limit` records of the lane after its position, skipping other lanes'
+   * records and filtered ones. NOTE: every lane reads the whole shard, so a batch of N lanes
+   * costs about N times the reads of one lane.
+   */
   #read(limit: number): ReadResult {
     const { source, mapping, shardId } = this.#options;
+    const { index, count } = this.#lane;
     const batch: StreamRecord[] = [];
     let after = this.#checkpoint;
     let lastSequence: string | undefined;
+    let skippedBefore: string | undefined;
     while (batch.length < limit) {
       const page = source.read(mapping.eventSourceArn, shardId, after, Math.max(limit, 100));
       for (const record of page) {
+        if (batch.length === 0) skippedBefore = lastSequence;
         lastSequence = record.dynamodb.SequenceNumber;
+        if (laneOf(record.dynamodb.Keys, count) !== index) continue;
         if (!matchesAnyPattern(this.#patterns, record)) continue;
         batch.push({ ...record, eventSourceARN: mapping.eventSourceArn } as StreamRecord);
         if (batch.length === limit) break;
@@ -152,7 +185,7 @@ export class ShardPoller {
       if (page.length === 0 || batch.length === limit) break;
       after = lastSequence;
     }
-    return { batch, lastSequence };
+    return { batch, lastSequence, skippedBefore };
   }
 
   /** Counts the records at the start of the batch older than MaximumRecordAgeInSeconds. */
@@ -289,9 +322,9 @@ export class ShardPoller {
       });
   }
 
+  /** Moves the lane's position; the shard checkpoint follows the slowest lane. */
   #commit(sequenceNumber: string): void {
-    const { table, mapping, shardId } = this.#options;
-    table.setCheckpoint(mapping.uuid, shardId, sequenceNumber);
+    this.#lane.checkpoint.advance(this.#lane.index, sequenceNumber);
     this.#checkpoint = sequenceNumber;
   }
 
@@ -304,11 +337,4 @@ function lastOf(batch: StreamRecord[]): string {
   const last = batch[batch.length - 1];
   if (last === undefined) throw new Error('an empty batch has no last record');
   return last.dynamodb.SequenceNumber;
-}
-
-/** Orders two decimal sequence numbers of one shard. */
-function compareSequence(a: string, b: string): number {
-  const difference = BigInt(a) - BigInt(b);
-  if (difference < 0n) return -1;
-  return difference === 0n ? 0 : 1;
 }
