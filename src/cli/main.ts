@@ -105,7 +105,12 @@ program
   .description('Start the platform for the SAM project in DIR and serve it until Ctrl-C')
   .argument('[dir]', 'project folder holding template.yaml, or the template file itself', '.')
   .option('-t, --template <file>', 'SAM template to read, relative to DIR', 'template.yaml')
-  .option('-p, --port <port>', 'TCP port of the AWS endpoint (Lambda and S3 APIs)', port, 4566)
+  .option(
+    '-p, --port <port>',
+    'TCP port of the AWS endpoint (Lambda, S3 and DynamoDB APIs)',
+    port,
+    4566,
+  )
   .option(
     '--http-port <port>',
     'TCP port of the HTTP gateway (API Gateway, function URLs)',

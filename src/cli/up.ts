@@ -85,7 +85,7 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   }
 
   output.line(`LambdaCraft is running the project in ${path.dirname(project.template.file)}`);
-  output.line(`  AWS endpoint (Lambda and S3 APIs): ${endpoint}`);
+  output.line(`  AWS endpoint (Lambda, S3, DynamoDB and DynamoDB Streams APIs): ${endpoint}`);
   output.line(`  Prometheus metrics: ${endpoint}/metrics`);
   output.line(`  HTTP gateway: ${gateway.url}`);
   for (const route of gateway.routes.routes) {

@@ -5,6 +5,7 @@ The handler only writes the orders table. The counts come from order-counter,
 which the orders table's stream invokes after each change.
 """
 
+import base64
 import json
 import os
 
@@ -21,10 +22,21 @@ def _response(status, body):
     }
 
 
+def _body(event):
+    """Return the request body as text. HTTP APIs base64-encode bodies whose Content-Type
+    is not a text type, such as curl's default application/x-www-form-urlencoded."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body).decode("utf-8")
+    return body
+
+
 def _put_order(order_id, event):
     try:
-        order = json.loads(event.get("body") or "{}")
-    except json.JSONDecodeError:
+        order = json.loads(_body(event) or "{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _response(400, {"message": "the body must be a JSON object"})
+    if not isinstance(order, dict):
         return _response(400, {"message": "the body must be a JSON object"})
     category = order.get("category")
     if not isinstance(category, str) or category == "":
