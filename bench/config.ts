@@ -16,6 +16,7 @@ export const TARGET_IDS = [
   'scaling',
   'schedules',
   'objects',
+  'tables',
 ] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
@@ -43,6 +44,11 @@ export interface BenchConfig {
   schedulesFires: number;
   /** Settings of the object store benchmark (bench/objects/); BENCH_OBJECTS_* override them. */
   objects: ObjectsConfig;
+  /**
+   * Settings of the table service benchmark (bench/table-service/), which runs BENCH_ROUNDS
+   * rounds after the other rounds when `tables` is selected; BENCH_TABLES_* override them.
+   */
+  tables: TablesConfig;
   /** BENCH_LOAD_TOOL: `wrk` (default when installed) or `autocannon`. */
   loadTool: 'wrk' | 'autocannon' | undefined;
   sequentialWarmupRequests: number;
@@ -73,6 +79,21 @@ export interface ObjectsConfig {
   notificationUploads: number;
 }
 
+export interface TablesConfig {
+  /** BENCH_TABLES_SEQUENTIAL: measured requests of each sequential PutItem or GetItem phase. */
+  sequentialRequests: number;
+  /** BENCH_TABLES_REQUESTS: measured requests of each PutItem or GetItem phase at concurrency 16. */
+  concurrentRequests: number;
+  /** BENCH_TABLES_QUERY_ITEMS: items loaded into the one partition that Query reads. */
+  queryItems: number;
+  /** BENCH_TABLES_MIDDLE_QUERIES: sequential Limit 100 queries from the partition's middle. */
+  middleQueries: number;
+  /** BENCH_TABLES_STREAM_PUTS: measured puts of the put-to-handler latency phase. */
+  streamPuts: number;
+  /** BENCH_TABLES_FLOOR_ROWS: rows of the SQLite floor's one-transaction-per-row inserts. */
+  floorRows: number;
+}
+
 export interface ScalingConfig {
   /** BENCH_SCALING_BURST: concurrent Invoke requests of each burst, one connection each. */
   burstRequests: number;
@@ -97,6 +118,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       smallRequests: positiveInteger(env, 'BENCH_OBJECTS_REQUESTS', 2000),
       largeMegabytes: positiveInteger(env, 'BENCH_OBJECTS_LARGE_MB', 256),
       notificationUploads: positiveInteger(env, 'BENCH_OBJECTS_UPLOADS', 200),
+    },
+    tables: {
+      sequentialRequests: positiveInteger(env, 'BENCH_TABLES_SEQUENTIAL', 500),
+      concurrentRequests: positiveInteger(env, 'BENCH_TABLES_REQUESTS', 2000),
+      queryItems: positiveInteger(env, 'BENCH_TABLES_QUERY_ITEMS', 100_000),
+      middleQueries: positiveInteger(env, 'BENCH_TABLES_MIDDLE_QUERIES', 300),
+      streamPuts: positiveInteger(env, 'BENCH_TABLES_STREAM_PUTS', 150),
+      floorRows: positiveInteger(env, 'BENCH_TABLES_FLOOR_ROWS', 20_000),
     },
     scaling: {
       burstRequests: positiveInteger(env, 'BENCH_SCALING_BURST', 1000),

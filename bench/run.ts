@@ -20,6 +20,7 @@ import { measureObjects, type ObjectsResult } from './objects/measure.js';
 import { measureScaling, type ScalingResult } from './scaling/measure.js';
 import { formatSchedules, measureSchedules, type SchedulesResult } from './schedules.js';
 import { timeSpawns } from './spawn-time.js';
+import { measureTables, type TablesResult } from './table-service/measure.js';
 import { buildReport } from './summary.js';
 import { RunningTarget, targetDefinitions, type TargetDefinition } from './targets.js';
 
@@ -55,7 +56,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// With only `scaling`, `schedules` or `objects` selected there is no target to run in rounds.
+// With only `scaling`, `schedules`, `objects` or `tables` selected there is no target to run
+// in rounds.
 const rounds: RoundResult[] = [];
 for (let round = 1; definitions.length > 0 && round <= config.rounds; round += 1) {
   rounds.push(await runRound(round));
@@ -93,6 +95,18 @@ if (config.targets.includes('objects')) {
   });
 }
 
+let tables: TablesResult | undefined;
+if (config.targets.includes('tables')) {
+  tables = await measureTables({
+    config: config.tables,
+    rounds: config.rounds,
+    platformMain,
+    workDir,
+    logDir,
+    progress,
+  });
+}
+
 const report = buildReport({
   config,
   machine,
@@ -102,6 +116,7 @@ const report = buildReport({
   rounds,
   scaling,
   objects,
+  tables,
 });
 process.stdout.write(`${report.text}\n`);
 if (schedules !== undefined)

@@ -17,6 +17,8 @@ import {
 } from './report.js';
 import type { ScalingResult } from './scaling/measure.js';
 import { scalingGoals, scalingProblems, scalingTables } from './scaling/report.js';
+import type { TablesResult } from './table-service/measure.js';
+import { tablesProblems, tablesSection } from './table-service/report.js';
 import { coldTable, goalTable, latencyTable, memoryTable } from './tables.js';
 
 export interface ReportInput {
@@ -30,6 +32,8 @@ export interface ReportInput {
   scaling: ScalingResult | undefined;
   /** The object store benchmark when `objects` is selected. It runs once, after the rounds. */
   objects?: ObjectsResult | undefined;
+  /** The table service benchmark when `tables` is selected. It runs after the other rounds. */
+  tables?: TablesResult | undefined;
 }
 
 interface RoundFigures {
@@ -66,6 +70,7 @@ export function buildReport(input: ReportInput): Report {
     ...describeProblems(rounds),
     ...(input.scaling === undefined ? [] : scalingProblems(input.scaling)),
     ...(input.objects === undefined ? [] : objectsProblems(input.objects)),
+    ...(input.tables === undefined ? [] : tablesProblems(input.tables)),
   ];
   // With only benchmarks that run once selected, the harness runs no rounds and their tables
   // are left out.
@@ -97,6 +102,12 @@ export function buildReport(input: ReportInput): Report {
     input.objects === undefined
       ? ''
       : section('Object store (one run, after the rounds)', objectsTables(input.objects)),
+    input.tables === undefined
+      ? ''
+      : section(
+          `Table service (${input.tables.rounds.length} rounds of its own, after the other rounds)`,
+          tablesSection(input.tables),
+        ),
     section('Goals', goalTable(goals)),
     withRounds(
       section(
@@ -153,7 +164,7 @@ function rawTables(input: ReportInput, perRound: RoundFigures[]): string {
 function machineLines({ config, machine, coldFunctionCount, rounds }: ReportInput): string[] {
   const roundLine =
     rounds.length === 0
-      ? '- no rounds: only benchmarks that run once (scaling, schedules, objects) were selected'
+      ? '- no rounds: only benchmarks that run on their own (scaling, schedules, objects, tables) were selected'
       : `- ${config.rounds} rounds; sequential: ${config.sequentialWarmupRequests} warm-up + ${config.sequentialRequests} measured requests; load: ${config.loadWarmupSeconds} s warm-up + ${config.loadSeconds} s measured at each of ${config.concurrencies.join(' and ')} connections; ${coldFunctionCount} cold starts per runtime per round`;
   return [
     `- date: ${machine.date}`,
