@@ -12,6 +12,8 @@ import type net from 'node:net';
  * It reads what a Runtime API client sends: Content-Length and chunked bodies (trailers
  * are read and dropped), `Expect: 100-continue`, pipelined requests, HTTP/1.0 and
  * `Connection: close`. Responses always carry Content-Length and leave in request order.
+ * A client that ends its side of the connection is taken as gone, as Node's `http` server
+ * does by default: the socket closes and a held `/invocation/next` is abandoned.
  */
 
 /** One parsed request. `body` is undefined when it was larger than the server allows. */
@@ -108,12 +110,17 @@ export class HttpConnection {
       this.#replies.shift();
       this.#write(reply.output);
       if (reply.closeAfter) {
-        this.#socket.end();
-        this.#closed = true;
+        this.#finish();
         return;
       }
       reply = this.#replies[0];
     }
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.end();
   }
 
   /**
