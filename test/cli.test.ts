@@ -83,6 +83,12 @@ Resources:
       CodeUri: ${path.join(FUNCTIONS_DIR, 'provided-echo')}
       Runtime: provided.al2023
       Timeout: 901
+  FailingPython:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ${path.join(FUNCTIONS_DIR, 'python-basic')}
+      Handler: app.fail
+      Runtime: python3.11
 `,
     );
   });
@@ -113,6 +119,18 @@ Resources:
       errorMessage: 'asked to fail',
       errorType: 'EchoError',
     });
+  });
+
+  it('logs prints a traceback line by line', async () => {
+    const invoked = await run(process.execPath, [CLI, 'invoke', 'FailingPython', '-t', template]);
+    assert.equal(invoked.code, 1, invoked.stderr);
+
+    const result = await run(process.execPath, [CLI, 'logs', 'FailingPython', '-t', template]);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /\r/);
+    assert.match(result.stdout, /\[ERROR\] ValueError: the handler failed on purpose\n/);
+    assert.match(result.stdout, /^Traceback \(most recent call last\):$/m);
   });
 
   it('names an unknown function and the known ones', async () => {

@@ -57,7 +57,10 @@ function printAll(records: InvocationRecord[], withName: boolean): number {
   let last = 0;
   for (const record of records) {
     const prefix = withName ? `${record.functionName}: ` : '';
-    output.result(prefix === '' ? record.log : record.log.replace(/^(?=.)/gm, prefix));
+    // Lambda separates the lines of one log message, such as a traceback, with a carriage
+    // return. Printed as is, each one moves a terminal's cursor back over the line before.
+    const log = record.log.replaceAll('\r', '\n');
+    output.result(prefix === '' ? log : log.replace(/^(?=.)/gm, prefix));
     last = Math.max(last, record.startedAtMs);
   }
   return last;
