@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import type { FunctionConfig } from '../functions/function-config.js';
@@ -51,6 +51,7 @@ export class ProcessStarter {
 
   constructor(options: ProcessStarterOptions) {
     this.#options = options;
+    removeStaleTempDirs(options.tempRoot, options.logger);
   }
 
   /** Starts a spare for a runtime ahead of its first cold start. */
@@ -85,7 +86,8 @@ export class ProcessStarter {
 
   /** Makes a new temporary folder for a process. */
   newTempDir(): string {
-    const tempDir = path.join(this.#options.tempRoot, randomBytes(8).toString('hex'));
+    const name = `${process.pid}-${randomBytes(8).toString('hex')}`;
+    const tempDir = path.join(this.#options.tempRoot, name);
     mkdirSync(tempDir, { recursive: true });
     return tempDir;
   }
@@ -193,5 +195,41 @@ export function killGroup(child: ChildProcess): void {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
     // The group is already gone.
+  }
+}
+
+/**
+ * Removes the temporary folders that platforms no longer running left behind, for instance
+ * after a `kill -9`. A folder's name starts with the id of the platform process that made
+ * it, so a platform running on the same data folder keeps its own.
+ */
+function removeStaleTempDirs(tempRoot: string, logger: Logger): void {
+  let names: string[];
+  try {
+    names = readdirSync(tempRoot);
+  } catch {
+    return;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const owner = Number(/^(\d+)-/.exec(name)?.[1]);
+    const live = Number.isInteger(owner) && (owner === process.pid || processExists(owner));
+    if (live) continue;
+
+    rmSync(path.join(tempRoot, name), { recursive: true, force: true });
+    removed += 1;
+  }
+  if (removed > 0) {
+    logger.info({ tempRoot, removed }, 'removed temporary folders of stopped platforms');
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
