@@ -200,6 +200,23 @@ describe('HTTP gateway', () => {
     assert.equal(response.status, 201);
   });
 
+  it('rejects an event over 6 MB', async () => {
+    // 4.6 MB of bytes arrive base64-encoded in the event: 6.1 MB, over Lambda's 6 MiB.
+    const response = await get('/http/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.alloc(4.6 * 1024 * 1024),
+    });
+    assert.equal(response.status, 413);
+
+    const small = await get('/http/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.alloc(4 * 1024 * 1024),
+    });
+    assert.notEqual(small.status, 413);
+  });
+
   it('rejects a body over 10 MB', async () => {
     const response = await get('/http/upload', {
       method: 'POST',
