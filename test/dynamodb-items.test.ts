@@ -205,6 +205,40 @@ describe('DynamoDB tables and items through the SDK', () => {
       'ValidationException',
       'The provided key element does not match the schema',
     );
+    const hashKeyTooLong =
+      'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes';
+    await rejectsWith(
+      put({ pk: { S: 'k'.repeat(2049) }, sk: { N: '1' } }),
+      'ValidationException',
+      hashKeyTooLong,
+    );
+    await rejectsWith(
+      running.dynamodb.send(
+        new GetItemCommand({
+          TableName: 'ranges',
+          Key: { pk: { S: 'k'.repeat(2049) }, sk: { N: '1' } },
+        }),
+      ),
+      'ValidationException',
+      hashKeyTooLong,
+    );
+    await createTable(running.dynamodb, 'text-ranges', { name: 'sk', type: 'S' });
+    await rejectsWith(
+      running.dynamodb.send(
+        new PutItemCommand({
+          TableName: 'text-ranges',
+          Item: { pk: { S: 'k'.repeat(2048) }, sk: { S: 's'.repeat(1025) } },
+        }),
+      ),
+      'ValidationException',
+      'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes',
+    );
+    await running.dynamodb.send(
+      new PutItemCommand({
+        TableName: 'text-ranges',
+        Item: { pk: { S: 'k'.repeat(2048) }, sk: { S: 's'.repeat(1024) } },
+      }),
+    );
     await rejectsWith(
       running.dynamodb.send(new GetItemCommand({ TableName: 'missing', Key: { pk: { S: 'a' } } })),
       'ResourceNotFoundException',

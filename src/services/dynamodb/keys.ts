@@ -44,6 +44,7 @@ export function checkItemKey(table: TableDefinition, item: AttributeMap): void {
       );
     }
     checkKeyType(key, value);
+    checkKeySize(value, key === table.hashKey);
   }
   for (const index of table.indexes) checkIndexKey(index, item);
 }
@@ -92,8 +93,30 @@ export function checkKey(table: TableDefinition, key: unknown): AttributeMap {
       throw validationError('The provided key element does not match the schema');
     }
     if (isEmptyKeyValue(value)) throw emptyKeyError(attribute.name, value);
+    checkKeySize(value, attribute === table.hashKey);
   }
   return map;
+}
+
+/** Partition key values are limited to 2048 bytes and sort key values to 1024, as on DynamoDB. */
+function checkKeySize(value: AttributeValue, isHashKey: boolean): void {
+  const bytes =
+    value.S !== undefined
+      ? Buffer.byteLength(value.S, 'utf8')
+      : value.B !== undefined
+        ? Buffer.byteLength(value.B, 'base64')
+        : 0;
+  if (isHashKey && bytes > 2048) {
+    // DynamoDB's message has no space between "of" and the number.
+    throw validationError(
+      'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes',
+    );
+  }
+  if (!isHashKey && bytes > 1024) {
+    throw validationError(
+      'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes',
+    );
+  }
 }
 
 /** Returns the key attributes of an item. */
