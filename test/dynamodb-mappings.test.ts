@@ -231,6 +231,13 @@ describe('DynamoDB stream event source mappings', () => {
     assert.equal(queue.name, 'InvalidParameterValueException');
     assert.match(queue.message, /service 'sqs' are not supported/);
 
+    // A queue needs no StartingPosition, so the unsupported source is what gets named.
+    const queueNoPosition = await rejection({
+      ...base,
+      EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:queue',
+    });
+    assert.match(queueNoPosition.message, /service 'sqs' are not supported/);
+
     const sqsDestination = await rejection({
       ...start,
       DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },

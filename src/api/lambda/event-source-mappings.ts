@@ -49,6 +49,9 @@ export async function createEventSourceMapping(request: ApiRequest): Promise<voi
   const functionName = requiredString(body.FunctionName, 'functionName');
   const reference = functionFromPath(encodeURIComponent(functionName), request.context.account);
   const eventSourceArn = requiredString(body.EventSourceArn, 'eventSourceArn');
+  // The source is checked first, so that an unsupported one is named before any setting
+  // that only a DynamoDB stream needs, such as StartingPosition.
+  mappings.checkSource(eventSourceArn);
   const changes = readChanges(body);
   const mapping = mappings.create({
     eventSourceArn,

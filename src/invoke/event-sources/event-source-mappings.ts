@@ -94,7 +94,7 @@ export class EventSourceMappings {
   /** Checks and stores a new mapping, then starts its pollers. The result is `Creating`. */
   create(request: NewMapping): EventSourceMapping {
     this.#checkFunction(request.functionName, request.qualifier);
-    this.#checkSource(request.eventSourceArn);
+    this.checkSource(request.eventSourceArn);
     this.#checkDestination(request.settings.onFailureDestination);
     if (request.templateKey === undefined) this.#checkDuplicate(request);
 
@@ -274,7 +274,8 @@ export class EventSourceMappings {
     this.#options.invoker.resolve(functionName, qualifier);
   }
 
-  #checkSource(eventSourceArn: string): void {
+  /** Raises InvalidParameterValueException unless the ARN is the stream of an existing table. */
+  checkSource(eventSourceArn: string): void {
     if (!DYNAMODB_STREAM_ARN.test(eventSourceArn)) {
       const service = /^arn:[^:]+:([^:]+):/.exec(eventSourceArn)?.[1];
       throw invalidParameter(
