@@ -25,6 +25,16 @@ describe('Python interpreter choice', () => {
     );
   });
 
+  it('names LAMBDACRAFT_PYTHON as the reason', () => {
+    const choice = choosePythonInterpreter(parseRuntime('python3.12'), [
+      { path: '/usr/bin/python3.11', version: [3, 11, 2], hasBoto3: true, fromOverride: true },
+    ]);
+    assert.match(
+      choice.warning ?? '',
+      /runs on Python 3\.11\.2 at \/usr\/bin\/python3\.11, since LAMBDACRAFT_PYTHON names it;/,
+    );
+  });
+
   it('prefers an interpreter of the same minor version that has boto3', () => {
     const choice = choosePythonInterpreter(parseRuntime('python3.11'), [
       { path: '/opt/pyenv/python3.11', version: [3, 11, 7], hasBoto3: false },

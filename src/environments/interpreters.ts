@@ -13,6 +13,8 @@ export interface PythonInterpreter {
   version: [number, number, number];
   /** It can import boto3, which Lambda's Python runtimes include. Unknown when undefined. */
   hasBoto3?: boolean;
+  /** It is the interpreter that LAMBDACRAFT_PYTHON names. */
+  fromOverride?: boolean;
 }
 
 export interface InterpreterChoice {
@@ -51,7 +53,9 @@ export async function findPythonInterpreters(
   const probes = await Promise.all(binaries.map((binary) => probePython(binary)));
   for (const [index, probe] of probes.entries()) {
     const binary = binaries[index];
-    if (probe !== undefined && binary !== undefined) found.push({ path: binary, ...probe });
+    if (probe !== undefined && binary !== undefined) {
+      found.push({ path: binary, ...probe, ...(override ? { fromOverride: true } : {}) });
+    }
   }
   if (override && found.length === 0) {
     throw new LambdaCraftError(
@@ -169,7 +173,11 @@ export function choosePythonInterpreter(
   }
 
   const withBoto3 = usable.find((candidate) => candidate.hasBoto3 !== false) ?? newest;
-  const versionWarning = `runtime '${runtime.id}' runs on Python ${withBoto3.version.join('.')} at ${withBoto3.path}, since no Python 3.${wantedMinor} was found; code that needs Python 3.${wantedMinor} features may fail`;
+  const reason =
+    withBoto3.fromOverride === true
+      ? 'since LAMBDACRAFT_PYTHON names it'
+      : `since no Python 3.${wantedMinor} was found`;
+  const versionWarning = `runtime '${runtime.id}' runs on Python ${withBoto3.version.join('.')} at ${withBoto3.path}, ${reason}; code that needs Python 3.${wantedMinor} features may fail`;
   const missing = boto3Warning(runtime, withBoto3, interpreters);
   return {
     interpreter: withBoto3,
