@@ -172,6 +172,12 @@ export class DynamoDBService {
       sendJson(res, error.status, error.toBody());
       return;
     }
+    if ((error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') {
+      // Node.js raises this 'aborted' error when the client closes before its body ends.
+      this.#logger.info({ operation }, 'dynamodb client closed the connection mid-request');
+      res.destroy();
+      return;
+    }
     this.#logger.error({ operation, err: error }, 'dynamodb request failed');
     const failure = new DynamoDBError(
       'InternalServerError',
