@@ -107,6 +107,21 @@ describe('Invoke API', () => {
     assert.match(body.message, /^1 validation error detected: Value 'bad name!' at 'functionName'/);
   });
 
+  it('rejects a qualifier outside the model pattern', async () => {
+    const response = await post(
+      '/2015-03-31/functions/provided-echo/invocations?Qualifier=bad!q',
+      '{}',
+    );
+
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get('x-amzn-errortype'), 'ValidationException');
+    const body = (await response.json()) as { message: string };
+    assert.equal(
+      body.message,
+      "1 validation error detected: Value 'bad!q' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+    );
+  });
+
   it('rejects a qualifier that contradicts the name', async () => {
     const response = await post(
       '/2015-03-31/functions/provided-echo:$LATEST/invocations?Qualifier=prod',

@@ -71,6 +71,31 @@ export async function handleInvoke({
   res.end(result.payload);
 }
 
+/** Checks `?Qualifier=` against the Invoke operation's model: 1 to 128 of `[a-zA-Z0-9$_-]`. */
+function checkQualifier(qualifier: string): void {
+  if (qualifier.length === 0) {
+    throw validationError(
+      qualifier,
+      'qualifier',
+      'Member must have length greater than or equal to 1',
+    );
+  }
+  if (qualifier.length > 128) {
+    throw validationError(
+      qualifier,
+      'qualifier',
+      'Member must have length less than or equal to 128',
+    );
+  }
+  if (!/^[a-zA-Z0-9$_-]+$/.test(qualifier)) {
+    throw validationError(
+      qualifier,
+      'qualifier',
+      'Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)',
+    );
+  }
+}
+
 function parseInvokeRequest(
   req: http.IncomingMessage,
   rawFunctionName: string,
@@ -80,6 +105,7 @@ function parseInvokeRequest(
   const reference = functionFromPath(rawFunctionName, account);
 
   const queryQualifier = query.get('Qualifier') ?? undefined;
+  if (queryQualifier !== undefined) checkQualifier(queryQualifier);
   if (
     queryQualifier !== undefined &&
     reference.qualifier !== undefined &&
