@@ -244,6 +244,11 @@ describe('DynamoDB tables and items through the SDK', () => {
       'ResourceNotFoundException',
       'Requested resource not found',
     );
+    await rejectsWith(
+      running.dynamodb.send(new GetItemCommand({ TableName: 'a b', Key: { pk: { S: 'a' } } })),
+      'ValidationException',
+      "1 validation error detected: Value 'a b' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+    );
     const scan = await running.dynamodb.send(
       new GetItemCommand({ TableName: 'ranges', Key: { pk: { S: 'a' }, sk: { N: '1' } } }),
     );

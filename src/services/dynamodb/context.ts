@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import type { TableStore } from '../../state/tables.js';
 import { resourceNotFound } from './errors.js';
 import type { ItemWriter } from './item-writer.js';
-import type { TableDefinition } from './table-schema.js';
+import { checkName, type TableDefinition } from './table-schema.js';
 
 /** What every operation handler works with. */
 export interface DynamoDBContext {
@@ -31,7 +31,8 @@ export function findTable(context: DynamoDBContext, name: string): TableDefiniti
 
 /** Returns a table's definition or raises ResourceNotFoundException. */
 export function getTable(context: DynamoDBContext, name: unknown): TableDefinition {
-  const table = typeof name === 'string' ? findTable(context, name) : undefined;
+  // A name DynamoDB could never have created is a ValidationException, not a missing table.
+  const table = findTable(context, checkName(name, 'tableName'));
   if (table === undefined) throw resourceNotFound();
   return table;
 }
