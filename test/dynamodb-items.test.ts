@@ -205,6 +205,14 @@ describe('DynamoDB tables and items through the SDK', () => {
       'ValidationException',
       'The provided key element does not match the schema',
     );
+    const nested = (levels: number): Record<string, unknown> =>
+      levels === 0 ? { S: 'leaf' } : { M: { n: nested(levels - 1) } };
+    await put({ pk: { S: 'deep' }, sk: { N: '1' }, deep: nested(32) });
+    await rejectsWith(
+      put({ pk: { S: 'deep' }, sk: { N: '2' }, deep: nested(33) }),
+      'ValidationException',
+      'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+    );
     const hashKeyTooLong =
       'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes';
     await rejectsWith(

@@ -44,7 +44,7 @@ const SET_NAMES: Record<string, string> = { SS: 'string', NS: 'number', BS: 'bin
  * Checks a value from a request and returns it in canonical form: numbers as DynamoDB
  * returns them, binary re-encoded as base64. Raises DynamoDB's ValidationException.
  */
-export function validateValue(value: unknown): AttributeValue {
+export function validateValue(value: unknown, depth = 0): AttributeValue {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw validationError(
       'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
@@ -64,10 +64,19 @@ export function validateValue(value: unknown): AttributeValue {
     );
   }
   const [type, member] = members[0] as [string, unknown];
-  return validateMember(type, member);
+  return validateMember(type, member, depth);
 }
 
-function validateMember(type: string, member: unknown): AttributeValue {
+/** DynamoDB's limit on lists and maps inside one another. */
+const MAX_NESTING_LEVELS = 32;
+
+/** `depth` counts the lists and maps that contain the value. */
+function validateMember(type: string, member: unknown, depth: number): AttributeValue {
+  if ((type === 'L' || type === 'M') && depth >= MAX_NESTING_LEVELS) {
+    throw validationError(
+      'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+    );
+  }
   switch (type) {
     case 'S':
       return { S: expectString(member, type) };
@@ -91,20 +100,20 @@ function validateMember(type: string, member: unknown): AttributeValue {
       return { [type]: validateSet(type, member) };
     case 'L':
       if (!Array.isArray(member)) throw wrongShape(type);
-      return { L: member.map((element) => validateValue(element)) };
+      return { L: member.map((element) => validateValue(element, depth + 1)) };
     case 'M':
-      return { M: validateMap(member) };
+      return { M: validateMap(member, depth + 1) };
     default:
       throw validationError(`Supplied AttributeValue has an unknown datatype: ${type}`);
   }
 }
 
-/** Checks every attribute of an item or key map. */
-export function validateMap(map: unknown): AttributeMap {
+/** Checks every attribute of an item or key map; `depth` as for `validateMember`. */
+export function validateMap(map: unknown, depth = 0): AttributeMap {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw wrongShape('M');
   const result: AttributeMap = {};
   for (const [name, value] of Object.entries(map as Record<string, unknown>)) {
-    result[name] = validateValue(value);
+    result[name] = validateValue(value, depth);
   }
   return result;
 }
