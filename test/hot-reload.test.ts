@@ -162,11 +162,30 @@ describe('lambdacraft up hot reload', () => {
     assert.equal(typeof (await invoke('Counter')).count, 'number');
   });
 
+  it('rejects a second up on its data folder', async () => {
+    const second = spawn(
+      process.execPath,
+      [CLI, 'up', project, '--port', '0', '--http-port', '0'],
+      {
+        env: isolateAwsEnvironment({ ...process.env }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    second.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(second, 'exit')) as [number | null];
+
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, new RegExp(`is in use by another lambdacraft up \\(process ${up.pid}\\)`));
+    assert.equal(readFileSync(path.join(project, '.lambdacraft', 'up.pid'), 'utf8'), `${up.pid}\n`);
+  });
+
   it('leaves no function process after SIGINT', async () => {
     const pids = [(await invoke('Counter')).pid, (await invoke('Edited')).pid];
     up.kill('SIGINT');
     await once(up, 'exit');
 
+    assert.equal(existsSync(path.join(project, '.lambdacraft', 'up.pid')), false);
     for (const pid of pids) {
       assert.ok(
         !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '),

@@ -5,9 +5,10 @@ import { loadProjectConfig } from '../config-file.js';
 import { invalidConfig } from '../errors.js';
 
 import { FUNCTION_URL_PREFIX } from '../gateway/server.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { Platform } from '../platform.js';
 import type { FunctionSettings } from '../template/function-properties.js';
+import { claimDataFolder } from './data-folder-lock.js';
 import { output } from './output.js';
 import { openProject, type Project, type ProjectOptions } from './project.js';
 import { scheduleLines } from './schedules.js';
@@ -52,6 +53,20 @@ export async function runUp(dir: string, options: UpOptions): Promise<void> {
   const project = openProject(templatePath(dir, options.template), options);
   const logger = createLogger();
   const config = loadProjectConfig(path.dirname(project.template.file));
+  const releaseDataFolder = claimDataFolder(project.dataDir);
+  try {
+    await serve(project, options, logger, config);
+  } finally {
+    releaseDataFolder();
+  }
+}
+
+async function serve(
+  project: Project,
+  options: UpOptions,
+  logger: Logger,
+  config: ReturnType<typeof loadProjectConfig>,
+): Promise<void> {
   const platform = await Platform.start({
     dataDir: project.dataDir,
     account: project.account,

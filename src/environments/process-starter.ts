@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import type { FunctionConfig } from '../functions/function-config.js';
 import type { Logger } from '../log.js';
+import { processRuns } from '../process-runs.js';
 import { privateTmpPlan } from './isolation.js';
 import type { LaunchCommand } from './launch.js';
 import type { MemoryLimits } from './memory-limit.js';
@@ -213,7 +214,7 @@ function removeStaleTempDirs(tempRoot: string, logger: Logger): void {
   let removed = 0;
   for (const name of names) {
     const owner = Number(/^(\d+)-/.exec(name)?.[1]);
-    const live = Number.isInteger(owner) && (owner === process.pid || processExists(owner));
+    const live = Number.isInteger(owner) && (owner === process.pid || processRuns(owner));
     if (live) continue;
 
     rmSync(path.join(tempRoot, name), { recursive: true, force: true });
@@ -221,15 +222,5 @@ function removeStaleTempDirs(tempRoot: string, logger: Logger): void {
   }
   if (removed > 0) {
     logger.info({ tempRoot, removed }, 'removed temporary folders of stopped platforms');
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
