@@ -78,6 +78,25 @@ describe('object files', () => {
     assert.deepEqual(allFiles(root), []);
   });
 
+  it('concurrent writes share a folder', async () => {
+    // 32 writes at once span at most two folders, because a folder takes 64 files in turn.
+    // Random folders would spread them over about 30 of the 256, each with its own fsync.
+    const fileIds = await Promise.all(
+      Array.from({ length: 32 }, (_, index) =>
+        files.write(Readable.from([Buffer.from(`${index}`)])),
+      ),
+    );
+    const folders = new Set(fileIds.map((fileId) => fileId.slice(0, 2)));
+    assert.ok(folders.size <= 2, `the writes used ${folders.size} folders`);
+    for (const fileId of fileIds) assert.match(fileId, /^[0-9a-f]{32}$/);
+    for (const fileId of fileIds) await files.remove(fileId);
+    assert.deepEqual(allFiles(root), []);
+  });
+
+  it('removing a missing file is no error', async () => {
+    await files.remove('0'.repeat(32));
+  });
+
   it('sweep removes unreferenced files', async () => {
     const kept = await files.write(Readable.from([Buffer.from('kept')]), []);
     const orphan = await files.write(Readable.from([Buffer.from('orphan')]), []);

@@ -1,12 +1,18 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { constants, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Readable, type Transform } from 'node:stream';
 
 import type { Logger } from '../../log.js';
 
 const TEMPORARY_SUFFIX = '.tmp';
+
+/**
+ * New files that go to one folder before the next folder is used. Writes that run at the same
+ * time then mostly share a folder, and with it the folder's fsync.
+ */
+const FILES_PER_FOLDER_TURN = 64;
 
 /**
  * Bytes gathered before one `writev` call, and the read size of file streams. At 1 MiB a
@@ -27,6 +33,8 @@ export class ObjectFiles {
   readonly #root: string;
   readonly #logger: Logger;
   readonly #folderSyncs = new Map<string, FolderSync>();
+  /** Counts the files created, to pick each one's folder (see FILES_PER_FOLDER_TURN). */
+  #fileCount = randomInt(256 * FILES_PER_FOLDER_TURN);
 
   constructor(root: string, logger: Logger) {
     this.#root = root;
@@ -46,7 +54,7 @@ export class ObjectFiles {
    * (but the last) while the next batch is read.
    */
   async write(source: AsyncIterable<Buffer>, stages: Transform[] = []): Promise<string> {
-    const fileId = randomUUID().replaceAll('-', '');
+    const fileId = this.#newFileId();
     const finalPath = this.#pathOf(fileId);
     const temporaryPath = finalPath + TEMPORARY_SUFFIX;
     const chunks = stages.length === 0 ? source : throughStages(source, stages);
@@ -62,6 +70,16 @@ export class ObjectFiles {
   }
 
   /**
+   * Creates a file id: two hex digits that name the folder, which changes every
+   * FILES_PER_FOLDER_TURN files, and 30 random hex digits.
+   */
+  #newFileId(): string {
+    const folder = Math.floor(this.#fileCount / FILES_PER_FOLDER_TURN) % 256;
+    this.#fileCount = (this.#fileCount + 1) % (256 * FILES_PER_FOLDER_TURN);
+    return folder.toString(16).padStart(2, '0') + randomUUID().replaceAll('-', '').slice(2);
+  }
+
+  /**
    * Opens a file for reading bytes `start` to `end` inclusive (the whole file without
    * them). The file is open before this returns, so removing it afterwards (an overwrite of
    * the key) does not cut the read short.
@@ -74,8 +92,9 @@ export class ObjectFiles {
   /** Removes a file that no committed row points at any more; a missing file is no error. */
   async remove(fileId: string): Promise<void> {
     try {
-      await rm(this.#pathOf(fileId), { force: true });
+      await unlink(this.#pathOf(fileId));
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.#logger.error({ err: error, fileId }, 'failed to remove an object file');
     }
   }

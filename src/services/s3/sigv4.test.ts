@@ -65,6 +65,49 @@ describe('SigV4 verification', () => {
     );
   });
 
+  it('signing key is cached per secret', () => {
+    const headers: [string, string][] = [
+      ['Host', 'examplebucket.s3.amazonaws.com'],
+      ['Range', 'bytes=0-9'],
+      ['x-amz-content-sha256', EMPTY_SHA256],
+      ['x-amz-date', '20130524T000000Z'],
+      [
+        'Authorization',
+        'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+      ],
+    ];
+    const verify = (credentials: Map<string, string>) =>
+      verifySignature(fakeRequest('GET', headers), '/test.txt', '', credentials, EXAMPLE_TIME_MS);
+    // The first call derives and caches the key of this secret and scope; the second reuses it.
+    assert.equal(verify(EXAMPLE_CREDENTIALS)?.accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
+    assert.equal(verify(EXAMPLE_CREDENTIALS)?.accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
+    // The same access key and scope with another secret must not reuse the cached key.
+    const otherSecret = new Map([['AKIAIOSFODNN7EXAMPLE', 'another-secret']]);
+    assert.throws(() => verify(otherSecret), { code: 'SignatureDoesNotMatch' });
+  });
+
+  it('repeated signed header values joined', () => {
+    // Two `X-Custom` lines sign as one comma-separated value with inner spaces collapsed.
+    const req = fakeRequest('GET', [
+      ['Host', 'examplebucket.s3.amazonaws.com'],
+      ['X-Custom', ' a   b '],
+      ['x-custom', 'c'],
+      ['x-amz-date', '20130524T000000Z'],
+      [
+        'Authorization',
+        'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=host;x-amz-date;x-custom,Signature=0000',
+      ],
+    ]);
+    assert.throws(
+      () => verifySignature(req, '/test.txt', '', EXAMPLE_CREDENTIALS, EXAMPLE_TIME_MS),
+      (error: { code?: string; details?: Record<string, string> }) => {
+        assert.equal(error.code, 'SignatureDoesNotMatch');
+        assert.match(error.details?.CanonicalRequest ?? '', /\nx-custom:a b,c\n/);
+        return true;
+      },
+    );
+  });
+
   it('unknown access key is accepted unchecked', () => {
     const req = fakeRequest('GET', [
       ['Host', 'examplebucket.s3.amazonaws.com'],

@@ -260,11 +260,12 @@ function canonicalRequest(
   rawQuery: string,
   parts: SignatureParts,
 ): string {
+  const headerValues = signedHeaderValues(req, parts.signedHeaders);
   return [
     req.method ?? 'GET',
     rawPath === '' ? '/' : rawPath,
     canonicalQuery(rawQuery, parts.presigned),
-    ...parts.signedHeaders.map((name) => `${name}:${canonicalHeaderValue(req, name)}`),
+    ...parts.signedHeaders.map((name) => `${name}:${(headerValues.get(name) ?? []).join(',')}`),
     '',
     parts.signedHeaders.join(';'),
     parts.payloadHash,
@@ -308,15 +309,27 @@ export function uriEncode(text: string): string {
   );
 }
 
-/** Joins a header's values as SigV4 signs them: trimmed, inner spaces collapsed, comma-separated. */
-function canonicalHeaderValue(req: http.IncomingMessage, name: string): string {
-  const values: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i]?.toLowerCase() === name) {
-      values.push((req.rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
-    }
+/**
+ * Collects the values of the signed headers, by lowercase name and in the order they came,
+ * as SigV4 signs them: trimmed, with inner runs of spaces collapsed to one. One pass over
+ * the raw headers serves all names.
+ */
+function signedHeaderValues(
+  req: http.IncomingMessage,
+  signedHeaders: readonly string[],
+): Map<string, string[]> {
+  const signedNames = new Set(signedHeaders);
+  const values = new Map<string, string[]>();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (!signedNames.has(name)) continue;
+    const value = (raw[i + 1] ?? '').trim().replace(/\s+/g, ' ');
+    const list = values.get(name);
+    if (list === undefined) values.set(name, [value]);
+    else list.push(value);
   }
-  return values.join(',');
+  return values;
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -324,12 +337,28 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * Signing keys by secret and scope. A key depends on nothing else, and a client uses one
+ * scope per day, region and service, so a few entries serve all requests. The map is
+ * cleared when it reaches MAX_CACHED_SIGNING_KEYS, so invented scopes cannot grow it.
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_CACHED_SIGNING_KEYS = 64;
+
+/** Derives SigV4's signing key of `secret` for `scope`, or returns the one derived before. */
 export function deriveSigningKey(secret: string, scope: string): Buffer {
+  const cacheKey = `${scope}\n${secret}`;
+  const cached = signingKeys.get(cacheKey);
+  if (cached !== undefined) return cached;
+
   const [date = '', region = '', service = '', terminator = ''] = scope.split('/');
   let key = hmac(Buffer.from(`AWS4${secret}`), date);
   key = hmac(key, region);
   key = hmac(key, service);
-  return hmac(key, terminator);
+  key = hmac(key, terminator);
+  if (signingKeys.size >= MAX_CACHED_SIGNING_KEYS) signingKeys.clear();
+  signingKeys.set(cacheKey, key);
+  return key;
 }
 
 export function hmac(key: Buffer, text: string): Buffer {

@@ -32,9 +32,11 @@ export function requireObject(request: ObjectRequest): StoredObject {
  * `If-None-Match: *` fails when the key exists, `If-Match` when its ETag differs.
  */
 export function checkWriteConditions(request: ObjectRequest): void {
-  const existing = request.context.objects.findObject(request.bucket, request.key);
   const ifNoneMatch = headerValue(request.req, 'if-none-match');
   const ifMatch = headerValue(request.req, 'if-match');
+  if (ifNoneMatch === undefined && ifMatch === undefined) return;
+
+  const existing = request.context.objects.findObject(request.bucket, request.key);
   if (ifNoneMatch !== undefined) {
     if (ifNoneMatch.trim() !== '*')
       throw notImplemented(`If-None-Match '${ifNoneMatch}' on a write (only '*')`);
