@@ -119,6 +119,32 @@ describe('HttpConnection', () => {
     assert.match(text, /POST ok$/);
   });
 
+  it('reads chunked bodies split at every byte', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    const big = 'y'.repeat(MAX_BODY_BYTES + 1);
+    const text =
+      'POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n' +
+      `POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n` +
+      'POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\ndone';
+    for (const character of text) {
+      socket.write(character);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    while (!received.endsWith('POST done')) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    socket.destroy();
+
+    assert.match(received, /\r\n\r\nPOST hello world/);
+    assert.match(received, /\r\n\r\ntoo large/);
+  });
+
   it('keeps responses in request order', async () => {
     const socket = net.connect(port, '127.0.0.1');
     await once(socket, 'connect');

@@ -41,7 +41,10 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
-type BodyFraming = { kind: 'length'; remaining: number } | { kind: 'chunked' };
+type BodyFraming =
+  | { kind: 'length'; remaining: number }
+  /** `remaining`: data bytes of the current chunk still to read, after which its CRLF is due. */
+  | { kind: 'chunked'; remaining: number; crlfDue: boolean };
 
 interface RequestInProgress {
   method: string;
@@ -194,11 +197,36 @@ export class HttpConnection {
       if (request.framing.remaining === 0) this.#dispatch();
       return true;
     }
-    return this.#readChunk(request);
+    return this.#readChunked(request, request.framing);
   }
 
-  /** Reads one chunk of a chunked body, or the last chunk and the trailer section. */
-  #readChunk(request: RequestInProgress): boolean {
+  /**
+   * Reads a chunked body as far as the buffer goes: chunk data as it arrives, so a large
+   * chunk is never gathered in one buffer, then the CRLF after it, then the next chunk's
+   * size line, and at the end the last chunk and the trailer section.
+   */
+  #readChunked(
+    request: RequestInProgress,
+    framing: { kind: 'chunked'; remaining: number; crlfDue: boolean },
+  ): boolean {
+    if (framing.remaining > 0) {
+      const count = Math.min(framing.remaining, this.#pending.length);
+      this.#keep(request, this.#pending.subarray(0, count));
+      this.#pending = this.#pending.subarray(count);
+      framing.remaining -= count;
+      framing.crlfDue = framing.remaining === 0;
+      return count > 0;
+    }
+    if (framing.crlfDue) {
+      if (this.#pending.length < CRLF.length) return false;
+      if (this.#pending[0] !== 0x0d || this.#pending[1] !== 0x0a) {
+        throw new BadRequest(400, 'chunk data not followed by CRLF');
+      }
+      this.#pending = this.#pending.subarray(CRLF.length);
+      framing.crlfDue = false;
+      return true;
+    }
+
     const lineEnd = this.#pending.indexOf(CRLF);
     if (lineEnd === -1) {
       if (this.#pending.length > MAX_HEAD_BYTES) throw new BadRequest(400, 'chunk line too long');
@@ -209,30 +237,27 @@ export class HttpConnection {
       throw new BadRequest(400, `invalid chunk size ${JSON.stringify(sizeText)}`);
     }
     const size = Number.parseInt(sizeText, 16);
-
-    if (size === 0) {
-      // The trailer section ends with an empty line, which follows at once when there are none.
-      const trailerEnd = this.#pending.indexOf(CRLF, lineEnd + CRLF.length);
-      if (trailerEnd === lineEnd + CRLF.length) {
-        this.#pending = this.#pending.subarray(trailerEnd + CRLF.length);
-        this.#dispatch();
-        return true;
-      }
-      const sectionEnd = this.#pending.indexOf(HEAD_END, lineEnd);
-      if (sectionEnd === -1) return false;
-      this.#pending = this.#pending.subarray(sectionEnd + HEAD_END.length);
-      this.#dispatch();
+    if (size > 0) {
+      this.#pending = this.#pending.subarray(lineEnd + CRLF.length);
+      framing.remaining = size;
       return true;
     }
 
-    const dataStart = lineEnd + CRLF.length;
-    const dataEnd = dataStart + size;
-    if (this.#pending.length < dataEnd + CRLF.length) return false;
-    if (this.#pending[dataEnd] !== 0x0d || this.#pending[dataEnd + 1] !== 0x0a) {
-      throw new BadRequest(400, 'chunk data not followed by CRLF');
+    // The trailer section ends with an empty line, which follows at once when there are none.
+    const trailerEnd = this.#pending.indexOf(CRLF, lineEnd + CRLF.length);
+    if (trailerEnd === lineEnd + CRLF.length) {
+      this.#pending = this.#pending.subarray(trailerEnd + CRLF.length);
+      this.#dispatch();
+      return true;
     }
-    this.#keep(request, this.#pending.subarray(dataStart, dataEnd));
-    this.#pending = this.#pending.subarray(dataEnd + CRLF.length);
+    const sectionEnd = this.#pending.indexOf(HEAD_END, lineEnd);
+    if (sectionEnd === -1) {
+      if (this.#pending.length > MAX_HEAD_BYTES)
+        throw new BadRequest(400, 'trailer section too long');
+      return false;
+    }
+    this.#pending = this.#pending.subarray(sectionEnd + HEAD_END.length);
+    this.#dispatch();
     return true;
   }
 
@@ -337,7 +362,7 @@ function bodyFraming(headers: Map<string, string>): BodyFraming {
     if (codings.at(-1)?.trim() !== 'chunked') {
       throw new BadRequest(400, `unsupported Transfer-Encoding ${transferEncoding}`);
     }
-    return { kind: 'chunked' };
+    return { kind: 'chunked', remaining: 0, crlfDue: false };
   }
   const length = headers.get('content-length');
   if (length === undefined) return { kind: 'length', remaining: 0 };
