@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 
+import { PreparedStatements } from './prepared-statements.js';
+
 /** A bucket of the object store. */
 export interface BucketRecord {
   name: string;
@@ -153,27 +155,10 @@ interface PartRow {
  * live in files that rows point at by id (src/services/s3/object-files.ts).
  */
 export class ObjectTable {
-  readonly #db: Database.Database;
-  /** Prepared statements by SQL text, because preparing one costs more than running it. */
-  readonly #statements = new Map<string, Database.Statement>();
-  /**
-   * Runs its argument in a transaction, or in a savepoint inside an open one. One wrapper for
-   * all calls, because `db.transaction` builds four new functions each time it is called.
-   */
-  readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
+  readonly #sql: PreparedStatements;
 
   constructor(db: Database.Database) {
-    this.#db = db;
-    this.#transaction = db.transaction((work: () => unknown) => work());
-  }
-
-  #statement(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    this.#sql = new PreparedStatements(db);
   }
 
   /**
@@ -181,28 +166,28 @@ export class ObjectTable {
    * it writes commits or rolls back together.
    */
   inTransaction<T>(work: () => T): T {
-    return this.#transaction(work) as T;
+    return this.#sql.transaction(work);
   }
 
   /** Creates a bucket; returns false when one of that name exists. */
   createBucket(bucket: BucketRecord): boolean {
-    const result = this.#statement(
-      'INSERT OR IGNORE INTO s3_buckets (name, region, created_at_ms) VALUES (?, ?, ?)',
-    ).run(bucket.name, bucket.region, bucket.createdAtMs);
+    const result = this.#sql
+      .get('INSERT OR IGNORE INTO s3_buckets (name, region, created_at_ms) VALUES (?, ?, ?)')
+      .run(bucket.name, bucket.region, bucket.createdAtMs);
     return result.changes === 1;
   }
 
   findBucket(name: string): BucketRecord | undefined {
-    const row = this.#statement(
-      'SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets WHERE name = ?',
-    ).get(name) as BucketRecord | undefined;
+    const row = this.#sql
+      .get('SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets WHERE name = ?')
+      .get(name) as BucketRecord | undefined;
     return row;
   }
 
   listBuckets(): BucketRecord[] {
-    return this.#statement(
-      'SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets ORDER BY name',
-    ).all() as BucketRecord[];
+    return this.#sql
+      .get('SELECT name, region, created_at_ms AS createdAtMs FROM s3_buckets ORDER BY name')
+      .all() as BucketRecord[];
   }
 
   /**
@@ -211,31 +196,33 @@ export class ObjectTable {
    */
   deleteBucket(name: string): string[] | undefined {
     return this.inTransaction(() => {
-      const hasObjects = this.#statement('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1').get(
-        name,
-      );
+      const hasObjects = this.#sql
+        .get('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1')
+        .get(name);
       if (hasObjects !== undefined) return undefined;
 
-      const partFiles = this.#statement(
-        `SELECT file_id FROM s3_parts WHERE upload_id IN
+      const partFiles = this.#sql
+        .get(
+          `SELECT file_id FROM s3_parts WHERE upload_id IN
              (SELECT upload_id FROM s3_uploads WHERE bucket = ?)`,
-      )
+        )
         .pluck()
         .all(name) as string[];
-      this.#statement(
-        'DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)',
-      ).run(name);
-      this.#statement('DELETE FROM s3_uploads WHERE bucket = ?').run(name);
-      this.#statement('DELETE FROM s3_buckets WHERE name = ?').run(name);
+      this.#sql
+        .get(
+          'DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)',
+        )
+        .run(name);
+      this.#sql.get('DELETE FROM s3_uploads WHERE bucket = ?').run(name);
+      this.#sql.get('DELETE FROM s3_buckets WHERE name = ?').run(name);
       return partFiles;
     });
   }
 
   findObject(bucket: string, key: string): StoredObject | undefined {
-    const row = this.#statement('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(
-      bucket,
-      key,
-    ) as ObjectRow | undefined;
+    const row = this.#sql
+      .get('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?')
+      .get(bucket, key) as ObjectRow | undefined;
     return row === undefined ? undefined : objectFromRow(row);
   }
 
@@ -258,28 +245,31 @@ export class ObjectTable {
   }
 
   #putObject(bucket: string, key: string, attributes: ObjectAttributes): ObjectChange {
-    const previous = this.#statement('SELECT file_id FROM s3_objects WHERE bucket = ? AND key = ?')
+    const previous = this.#sql
+      .get('SELECT file_id FROM s3_objects WHERE bucket = ? AND key = ?')
       .pluck()
       .get(bucket, key) as string | undefined;
     const sequencer = this.#nextSequencer();
-    this.#statement(
-      `INSERT OR REPLACE INTO s3_objects (bucket, key, file_id, size, etag, last_modified_ms,
+    this.#sql
+      .get(
+        `INSERT OR REPLACE INTO s3_objects (bucket, key, file_id, size, etag, last_modified_ms,
            sequencer, headers, metadata, tags, checksums, part_sizes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      bucket,
-      key,
-      attributes.fileId,
-      attributes.size,
-      attributes.eTag,
-      attributes.lastModifiedMs,
-      sequencer,
-      JSON.stringify(attributes.headers),
-      JSON.stringify(attributes.metadata),
-      JSON.stringify(attributes.tags),
-      JSON.stringify(attributes.checksums),
-      attributes.partSizes === undefined ? null : JSON.stringify(attributes.partSizes),
-    );
+      )
+      .run(
+        bucket,
+        key,
+        attributes.fileId,
+        attributes.size,
+        attributes.eTag,
+        attributes.lastModifiedMs,
+        sequencer,
+        JSON.stringify(attributes.headers),
+        JSON.stringify(attributes.metadata),
+        JSON.stringify(attributes.tags),
+        JSON.stringify(attributes.checksums),
+        attributes.partSizes === undefined ? null : JSON.stringify(attributes.partSizes),
+      );
     return {
       sequencer: formatSequencer(sequencer),
       replacedFileId: previous === attributes.fileId ? undefined : previous,
@@ -293,9 +283,8 @@ export class ObjectTable {
     withinTransaction?: (change: ObjectChange) => void,
   ): ObjectChange | undefined {
     return this.inTransaction(() => {
-      const fileId = this.#statement(
-        'DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id',
-      )
+      const fileId = this.#sql
+        .get('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id')
         .pluck()
         .get(bucket, key) as string | undefined;
       if (fileId === undefined) return undefined;
@@ -307,9 +296,9 @@ export class ObjectTable {
 
   /** Replaces an object's tag set; false when the object does not exist. */
   setTags(bucket: string, key: string, tags: Record<string, string>): boolean {
-    const result = this.#statement(
-      'UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?',
-    ).run(JSON.stringify(tags), bucket, key);
+    const result = this.#sql
+      .get('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?')
+      .run(JSON.stringify(tags), bucket, key);
     return result.changes === 1;
   }
 
@@ -320,8 +309,8 @@ export class ObjectTable {
   *objectsAfter(bucket: string, prefix: string, afterKey: string): Generator<StoredObject> {
     // A statement is busy while an iterator over it is open, so two listings at once need
     // statements of their own rather than the cached one.
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql
+      .prepareOwn(
         `SELECT * FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ?
            ORDER BY key`,
       )
@@ -333,32 +322,36 @@ export class ObjectTable {
   }
 
   createUpload(upload: MultipartUpload): void {
-    this.#statement(
-      `INSERT INTO s3_uploads (upload_id, bucket, key, initiated_ms, headers, metadata, tags,
+    this.#sql
+      .get(
+        `INSERT INTO s3_uploads (upload_id, bucket, key, initiated_ms, headers, metadata, tags,
            checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      upload.uploadId,
-      upload.bucket,
-      upload.key,
-      upload.initiatedMs,
-      JSON.stringify(upload.headers),
-      JSON.stringify(upload.metadata),
-      JSON.stringify(upload.tags),
-      upload.checksumAlgorithm ?? null,
-    );
+      )
+      .run(
+        upload.uploadId,
+        upload.bucket,
+        upload.key,
+        upload.initiatedMs,
+        JSON.stringify(upload.headers),
+        JSON.stringify(upload.metadata),
+        JSON.stringify(upload.tags),
+        upload.checksumAlgorithm ?? null,
+      );
   }
 
   findUpload(uploadId: string): MultipartUpload | undefined {
-    const row = this.#statement('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as
+    const row = this.#sql.get('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as
       UploadRow | undefined;
     return row === undefined ? undefined : uploadFromRow(row);
   }
 
   /** Unfinished uploads of a bucket, ordered by key and then by initiation time. */
   listUploads(bucket: string, prefix: string): MultipartUpload[] {
-    const rows = this.#statement(
-      `SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated_ms, upload_id`,
-    ).all(bucket, prefix) as UploadRow[];
+    const rows = this.#sql
+      .get(
+        `SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated_ms, upload_id`,
+      )
+      .all(bucket, prefix) as UploadRow[];
     return rows.filter((row) => row.key.startsWith(prefix)).map(uploadFromRow);
   }
 
@@ -368,9 +361,10 @@ export class ObjectTable {
   }
 
   #deleteUpload(uploadId: string): string[] | undefined {
-    const deleted = this.#statement('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
+    const deleted = this.#sql.get('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
     if (deleted.changes === 0) return undefined;
-    return this.#statement('DELETE FROM s3_parts WHERE upload_id = ? RETURNING file_id')
+    return this.#sql
+      .get('DELETE FROM s3_parts WHERE upload_id = ? RETURNING file_id')
       .pluck()
       .all(uploadId) as string[];
   }
@@ -382,31 +376,32 @@ export class ObjectTable {
   putPart(uploadId: string, part: UploadedPart): string | undefined | false {
     return this.inTransaction(() => {
       if (this.findUpload(uploadId) === undefined) return false;
-      const previous = this.#statement(
-        'SELECT file_id FROM s3_parts WHERE upload_id = ? AND part_number = ?',
-      )
+      const previous = this.#sql
+        .get('SELECT file_id FROM s3_parts WHERE upload_id = ? AND part_number = ?')
         .pluck()
         .get(uploadId, part.partNumber) as string | undefined;
-      this.#statement(
-        `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, file_id, size, etag,
+      this.#sql
+        .get(
+          `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, file_id, size, etag,
              last_modified_ms, checksums) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        uploadId,
-        part.partNumber,
-        part.fileId,
-        part.size,
-        part.eTag,
-        part.lastModifiedMs,
-        JSON.stringify(part.checksums),
-      );
+        )
+        .run(
+          uploadId,
+          part.partNumber,
+          part.fileId,
+          part.size,
+          part.eTag,
+          part.lastModifiedMs,
+          JSON.stringify(part.checksums),
+        );
       return previous;
     });
   }
 
   listParts(uploadId: string): UploadedPart[] {
-    const rows = this.#statement(
-      'SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number',
-    ).all(uploadId) as PartRow[];
+    const rows = this.#sql
+      .get('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number')
+      .all(uploadId) as PartRow[];
     return rows.map((row) => ({
       partNumber: row.part_number,
       fileId: row.file_id,
@@ -438,15 +433,18 @@ export class ObjectTable {
 
   /** True when an object or a part row points at the file. */
   isFileReferenced(fileId: string): boolean {
-    const row = this.#statement(
-      `SELECT 1 FROM s3_objects WHERE file_id = @fileId
+    const row = this.#sql
+      .get(
+        `SELECT 1 FROM s3_objects WHERE file_id = @fileId
          UNION ALL SELECT 1 FROM s3_parts WHERE file_id = @fileId LIMIT 1`,
-    ).get({ fileId });
+      )
+      .get({ fileId });
     return row !== undefined;
   }
 
   #nextSequencer(): number {
-    return this.#statement('UPDATE s3_sequence SET value = value + 1 WHERE id = 1 RETURNING value')
+    return this.#sql
+      .get('UPDATE s3_sequence SET value = value + 1 WHERE id = 1 RETURNING value')
       .pluck()
       .get() as number;
   }

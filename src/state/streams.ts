@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 import type Database from 'better-sqlite3';
 
+import { PreparedStatements } from './prepared-statements.js';
+
 /**
  * Table streams, their shards and their records. Sequence numbers come from one counter
  * for all streams, so they increase strictly within every shard and are never reused,
@@ -88,21 +90,21 @@ interface StoredStreamRow {
  * or rolls back with it.
  */
 export class StreamTable {
-  readonly #db: Database.Database;
+  readonly #sql: PreparedStatements;
 
   constructor(db: Database.Database) {
-    this.#db = db;
+    this.#sql = new PreparedStatements(db);
   }
 
   /** Runs `work` in one SQLite transaction (a savepoint when nested). */
   transaction<T>(work: () => T): T {
-    return this.#db.transaction(work)();
+    return this.#sql.transaction(work);
   }
 
   /** Stores a stream with one open shard unless a stream with this ARN exists. */
   ensureStream(stream: Omit<StreamRow, 'disabledAtMs'>): void {
-    const inserted = this.#db
-      .prepare(
+    const inserted = this.#sql
+      .get(
         `INSERT OR IGNORE INTO dynamodb_streams (stream_arn, table_name, stream_label,
            view_type, key_schema, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)`,
       )
@@ -116,8 +118,8 @@ export class StreamTable {
       );
     if (inserted.changes === 0) return;
 
-    this.#db
-      .prepare(
+    this.#sql
+      .get(
         `INSERT INTO dynamodb_stream_shards (stream_arn, shard_id, starting_sequence)
          VALUES (?, ?, ?)`,
       )
@@ -125,8 +127,8 @@ export class StreamTable {
   }
 
   findStream(streamArn: string): StreamRow | undefined {
-    const row = this.#db
-      .prepare('SELECT * FROM dynamodb_streams WHERE stream_arn = ?')
+    const row = this.#sql
+      .get('SELECT * FROM dynamodb_streams WHERE stream_arn = ?')
       .get(streamArn) as StoredStreamRow | undefined;
     return row === undefined ? undefined : fromStreamRow(row);
   }
@@ -137,8 +139,8 @@ export class StreamTable {
     afterArn: string | undefined,
     limit: number,
   ): StreamRow[] {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql
+      .get(
         `SELECT * FROM dynamodb_streams WHERE (? IS NULL OR table_name = ?) AND stream_arn > ?
          ORDER BY stream_arn LIMIT ?`,
       )
@@ -148,8 +150,8 @@ export class StreamTable {
 
   /** Returns the ARNs of a table's streams that are not disabled. */
   enabledStreamArns(tableName: string): string[] {
-    return this.#db
-      .prepare(
+    return this.#sql
+      .get(
         'SELECT stream_arn FROM dynamodb_streams WHERE table_name = ? AND disabled_at_ms IS NULL',
       )
       .pluck()
@@ -159,11 +161,11 @@ export class StreamTable {
   /** Marks a stream disabled and closes its open shards at their last record. */
   disableStream(streamArn: string, nowMs: number): void {
     this.transaction(() => {
-      this.#db
-        .prepare('UPDATE dynamodb_streams SET disabled_at_ms = ? WHERE stream_arn = ?')
+      this.#sql
+        .get('UPDATE dynamodb_streams SET disabled_at_ms = ? WHERE stream_arn = ?')
         .run(nowMs, streamArn);
-      this.#db
-        .prepare(
+      this.#sql
+        .get(
           `UPDATE dynamodb_stream_shards SET ending_sequence = MAX(starting_sequence,
              COALESCE((SELECT MAX(sequence) FROM stream_records r
                WHERE r.stream_arn = dynamodb_stream_shards.stream_arn
@@ -176,8 +178,8 @@ export class StreamTable {
 
   /** Returns a stream's shards, oldest first. */
   shards(streamArn: string): ShardRow[] {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql
+      .get(
         `SELECT shard_id, starting_sequence, ending_sequence, trimmed_through,
            (SELECT MIN(sequence) FROM stream_records r
              WHERE r.stream_arn = s.stream_arn AND r.shard_id = s.shard_id) AS first_retained
@@ -201,8 +203,8 @@ export class StreamTable {
 
   /** Returns the open shard of a stream, which takes new records; undefined once disabled. */
   openShardId(streamArn: string): string | undefined {
-    return this.#db
-      .prepare(
+    return this.#sql
+      .get(
         `SELECT shard_id FROM dynamodb_stream_shards
          WHERE stream_arn = ? AND ending_sequence IS NULL ORDER BY starting_sequence DESC LIMIT 1`,
       )
@@ -220,16 +222,16 @@ export class StreamTable {
     createdAtMs: number,
     build: (sequence: number) => string,
   ): number {
-    const sequence = this.#db
-      .prepare(
+    const sequence = this.#sql
+      .get(
         `INSERT INTO dynamodb_stream_counter (id, last_sequence) VALUES (1, 1)
          ON CONFLICT (id) DO UPDATE SET last_sequence = last_sequence + 1
          RETURNING last_sequence`,
       )
       .pluck()
       .get() as number;
-    this.#db
-      .prepare(
+    this.#sql
+      .get(
         `INSERT INTO stream_records (stream_arn, shard_id, sequence, created_at_ms, record)
          VALUES (?, ?, ?, ?, ?)`,
       )
@@ -239,8 +241,8 @@ export class StreamTable {
 
   /** Returns the last sequence number handed out, 0 before the first. */
   lastSequence(): number {
-    const value = this.#db
-      .prepare('SELECT last_sequence FROM dynamodb_stream_counter WHERE id = 1')
+    const value = this.#sql
+      .get('SELECT last_sequence FROM dynamodb_stream_counter WHERE id = 1')
       .pluck()
       .get() as number | undefined;
     return value ?? 0;
@@ -254,8 +256,8 @@ export class StreamTable {
     sinceMs: number,
     limit: number,
   ): StoredStreamRecord[] {
-    return this.#db
-      .prepare(
+    return this.#sql
+      .get(
         `SELECT sequence, created_at_ms AS createdAtMs, record FROM stream_records
          WHERE stream_arn = ? AND shard_id = ? AND sequence > ? AND created_at_ms >= ?
          ORDER BY sequence LIMIT ?`,
@@ -265,8 +267,8 @@ export class StreamTable {
 
   /** Returns the newest sequence number stored in a shard, or undefined when it is empty. */
   latestSequence(streamArn: string, shardId: string): number | undefined {
-    const value = this.#db
-      .prepare('SELECT MAX(sequence) FROM stream_records WHERE stream_arn = ? AND shard_id = ?')
+    const value = this.#sql
+      .get('SELECT MAX(sequence) FROM stream_records WHERE stream_arn = ? AND shard_id = ?')
       .pluck()
       .get(streamArn, shardId) as number | null;
     return value ?? undefined;
@@ -275,8 +277,8 @@ export class StreamTable {
   /** True when a record with this sequence number is stored (its transaction committed). */
   hasRecord(streamArn: string, sequence: number): boolean {
     return (
-      this.#db
-        .prepare('SELECT 1 FROM stream_records WHERE stream_arn = ? AND sequence = ?')
+      this.#sql
+        .get('SELECT 1 FROM stream_records WHERE stream_arn = ? AND sequence = ?')
         .get(streamArn, sequence) !== undefined
     );
   }
@@ -287,8 +289,8 @@ export class StreamTable {
    */
   removeOlderThan(beforeMs: number): number {
     return this.transaction(() => {
-      this.#db
-        .prepare(
+      this.#sql
+        .get(
           `UPDATE dynamodb_stream_shards SET trimmed_through = MAX(trimmed_through,
              (SELECT MAX(sequence) FROM stream_records r
                WHERE r.stream_arn = dynamodb_stream_shards.stream_arn
@@ -298,16 +300,16 @@ export class StreamTable {
                AND r.shard_id = dynamodb_stream_shards.shard_id AND r.created_at_ms < ?)`,
         )
         .run(beforeMs, beforeMs);
-      const removed = this.#db
-        .prepare('DELETE FROM stream_records WHERE created_at_ms < ?')
+      const removed = this.#sql
+        .get('DELETE FROM stream_records WHERE created_at_ms < ?')
         .run(beforeMs).changes;
-      this.#db
-        .prepare(
+      this.#sql
+        .get(
           `DELETE FROM dynamodb_stream_shards WHERE stream_arn IN
              (SELECT stream_arn FROM dynamodb_streams WHERE disabled_at_ms < ?)`,
         )
         .run(beforeMs);
-      this.#db.prepare('DELETE FROM dynamodb_streams WHERE disabled_at_ms < ?').run(beforeMs);
+      this.#sql.get('DELETE FROM dynamodb_streams WHERE disabled_at_ms < ?').run(beforeMs);
       return removed;
     });
   }

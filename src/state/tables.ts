@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 
+import { PreparedStatements } from './prepared-statements.js';
+
 /**
  * The table service's rows. Keys are stored as BLOBs whose byte order is DynamoDB's key
  * order (numbers numerically, strings and binary by bytes), so SQLite's BLOB comparison
@@ -96,50 +98,48 @@ export interface ReadPosition {
  * must commit with them inside `transaction`.
  */
 export class TableStore {
-  readonly #db: Database.Database;
+  readonly #sql: PreparedStatements;
 
   constructor(db: Database.Database) {
-    this.#db = db;
+    this.#sql = new PreparedStatements(db);
   }
 
   /** Runs `work` in one SQLite transaction (a savepoint when nested); a throw rolls back. */
   transaction<T>(work: () => T): T {
-    return this.#db.transaction(work)();
+    return this.#sql.transaction(work);
   }
 
   insertTable(name: string, definition: string): void {
-    this.#db
-      .prepare('INSERT INTO dynamodb_tables (name, definition) VALUES (?, ?)')
+    this.#sql
+      .get('INSERT INTO dynamodb_tables (name, definition) VALUES (?, ?)')
       .run(name, definition);
   }
 
   /** Returns a table's stored definition (JSON), or undefined. */
   findTable(name: string): string | undefined {
-    return this.#db
-      .prepare('SELECT definition FROM dynamodb_tables WHERE name = ?')
+    return this.#sql
+      .get('SELECT definition FROM dynamodb_tables WHERE name = ?')
       .pluck()
       .get(name) as string | undefined;
   }
 
   updateTable(name: string, definition: string): void {
-    this.#db
-      .prepare('UPDATE dynamodb_tables SET definition = ? WHERE name = ?')
-      .run(definition, name);
+    this.#sql.get('UPDATE dynamodb_tables SET definition = ? WHERE name = ?').run(definition, name);
   }
 
   /** Deletes a table with its items and index entries. */
   deleteTable(name: string): void {
     this.transaction(() => {
-      this.#db.prepare('DELETE FROM dynamodb_items WHERE table_name = ?').run(name);
-      this.#db.prepare('DELETE FROM dynamodb_index_entries WHERE table_name = ?').run(name);
-      this.#db.prepare('DELETE FROM dynamodb_tables WHERE name = ?').run(name);
+      this.#sql.get('DELETE FROM dynamodb_items WHERE table_name = ?').run(name);
+      this.#sql.get('DELETE FROM dynamodb_index_entries WHERE table_name = ?').run(name);
+      this.#sql.get('DELETE FROM dynamodb_tables WHERE name = ?').run(name);
     });
   }
 
   /** Returns the request hash stored with a TransactWriteItems token completed at or after `sinceMs`. */
   findTransactionToken(token: string, sinceMs: number): string | undefined {
-    return this.#db
-      .prepare(
+    return this.#sql
+      .get(
         'SELECT request_hash FROM dynamodb_transaction_tokens WHERE token = ? AND completed_at_ms >= ?',
       )
       .pluck()
@@ -148,8 +148,8 @@ export class TableStore {
 
   /** Stores a TransactWriteItems token with its request hash, replacing an expired entry. */
   saveTransactionToken(token: string, requestHash: string, completedAtMs: number): void {
-    this.#db
-      .prepare(
+    this.#sql
+      .get(
         'INSERT OR REPLACE INTO dynamodb_transaction_tokens (token, request_hash, completed_at_ms) VALUES (?, ?, ?)',
       )
       .run(token, requestHash, completedAtMs);
@@ -157,22 +157,22 @@ export class TableStore {
 
   /** Deletes the TransactWriteItems tokens completed before `beforeMs`; returns how many. */
   deleteTransactionTokensBefore(beforeMs: number): number {
-    return this.#db
-      .prepare('DELETE FROM dynamodb_transaction_tokens WHERE completed_at_ms < ?')
+    return this.#sql
+      .get('DELETE FROM dynamodb_transaction_tokens WHERE completed_at_ms < ?')
       .run(beforeMs).changes;
   }
 
   /** Returns up to `limit` table names after `after`, in name order. */
   listTableNames(after: string | undefined, limit: number): string[] {
-    return this.#db
-      .prepare('SELECT name FROM dynamodb_tables WHERE name > ? ORDER BY name LIMIT ?')
+    return this.#sql
+      .get('SELECT name FROM dynamodb_tables WHERE name > ? ORDER BY name LIMIT ?')
       .pluck()
       .all(after ?? '', limit) as string[];
   }
 
   findItem(table: string, key: RowKey): ItemRow | undefined {
-    const row = this.#db
-      .prepare(
+    const row = this.#sql
+      .get(
         `SELECT hash_key, range_key, scan_token, item, size_bytes FROM dynamodb_items
          WHERE table_name = ? AND hash_key = ? AND range_key = ?`,
       )
@@ -181,8 +181,8 @@ export class TableStore {
   }
 
   putItem(table: string, row: ItemRow, expiresAtS: number | undefined): void {
-    this.#db
-      .prepare(
+    this.#sql
+      .get(
         `INSERT OR REPLACE INTO dynamodb_items
            (table_name, hash_key, range_key, scan_token, item, size_bytes, expires_at_s)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -199,19 +199,19 @@ export class TableStore {
   }
 
   deleteItem(table: string, key: RowKey): void {
-    this.#db
-      .prepare('DELETE FROM dynamodb_items WHERE table_name = ? AND hash_key = ? AND range_key = ?')
+    this.#sql
+      .get('DELETE FROM dynamodb_items WHERE table_name = ? AND hash_key = ? AND range_key = ?')
       .run(table, key.hashKey, key.rangeKey);
   }
 
   /** Replaces the index entries of one item with `entries`. */
   replaceIndexEntries(table: string, item: RowKey, entries: IndexEntry[]): void {
-    this.#db
-      .prepare(
+    this.#sql
+      .get(
         'DELETE FROM dynamodb_index_entries WHERE table_name = ? AND item_hash_key = ? AND item_range_key = ?',
       )
       .run(table, item.hashKey, item.rangeKey);
-    const insert = this.#db.prepare(
+    const insert = this.#sql.get(
       `INSERT INTO dynamodb_index_entries (table_name, index_name, hash_key, range_key,
          item_hash_key, item_range_key, scan_token) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -229,15 +229,15 @@ export class TableStore {
   }
 
   deleteIndex(table: string, indexName: string): void {
-    this.#db
-      .prepare('DELETE FROM dynamodb_index_entries WHERE table_name = ? AND index_name = ?')
+    this.#sql
+      .get('DELETE FROM dynamodb_index_entries WHERE table_name = ? AND index_name = ?')
       .run(table, indexName);
   }
 
   /** Returns every item row of a table, for building a new index. */
   *allItems(table: string): IterableIterator<ItemRow> {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql
+      .get(
         'SELECT hash_key, range_key, scan_token, item, size_bytes FROM dynamodb_items WHERE table_name = ?',
       )
       .all(table) as StoredItemRow[];
@@ -246,8 +246,8 @@ export class TableStore {
 
   /** Sets the TTL expiry column of an item (seconds since the epoch, or none). */
   setExpiry(table: string, key: RowKey, expiresAtS: number | undefined): void {
-    this.#db
-      .prepare(
+    this.#sql
+      .get(
         'UPDATE dynamodb_items SET expires_at_s = ? WHERE table_name = ? AND hash_key = ? AND range_key = ?',
       )
       .run(expiresAtS ?? null, table, key.hashKey, key.rangeKey);
@@ -255,8 +255,8 @@ export class TableStore {
 
   /** Returns up to `limit` items whose expiry is at or before `nowS`. */
   expiredItems(table: string, nowS: number, limit: number): ItemRow[] {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql
+      .get(
         `SELECT hash_key, range_key, scan_token, item, size_bytes FROM dynamodb_items
          WHERE table_name = ? AND expires_at_s IS NOT NULL AND expires_at_s <= ? LIMIT ?`,
       )
@@ -266,8 +266,8 @@ export class TableStore {
 
   /** Counts a table's items and sums their sizes. */
   tableSize(table: string): { itemCount: number; sizeBytes: number } {
-    const row = this.#db
-      .prepare(
+    const row = this.#sql
+      .get(
         'SELECT COUNT(*) AS itemCount, COALESCE(SUM(size_bytes), 0) AS sizeBytes FROM dynamodb_items WHERE table_name = ?',
       )
       .get(table) as { itemCount: number; sizeBytes: number };
@@ -276,8 +276,8 @@ export class TableStore {
 
   /** Counts the entries of one index and sums the sizes of the items they point to. */
   indexSize(table: string, indexName: string): { itemCount: number; sizeBytes: number } {
-    return this.#db
-      .prepare(
+    return this.#sql
+      .get(
         `SELECT COUNT(*) AS itemCount, COALESCE(SUM(i.size_bytes), 0) AS sizeBytes
          FROM dynamodb_index_entries e JOIN dynamodb_items i ON i.table_name = e.table_name
            AND i.hash_key = e.item_hash_key AND i.range_key = e.item_range_key
@@ -288,8 +288,8 @@ export class TableStore {
 
   /** Sums the sizes of the items with one partition key value: DynamoDB's item collection. */
   collectionSizeBytes(table: string, hashKey: Buffer): number {
-    return this.#db
-      .prepare(
+    return this.#sql
+      .get(
         'SELECT COALESCE(SUM(size_bytes), 0) FROM dynamodb_items WHERE table_name = ? AND hash_key = ?',
       )
       .pluck()
@@ -311,7 +311,7 @@ export class TableStore {
     ];
     if (after !== undefined) where.push(`range_key ${forward ? '>' : '<'} @afterRange`);
     const order = forward ? 'ASC' : 'DESC';
-    const statement = this.#db.prepare(
+    const statement = this.#sql.get(
       `SELECT hash_key, range_key, scan_token, item, size_bytes FROM dynamodb_items
        WHERE ${where.join(' AND ')} ORDER BY range_key ${order}`,
     );
@@ -345,7 +345,7 @@ export class TableStore {
       );
     }
     const order = forward ? 'ASC' : 'DESC';
-    const statement = this.#db.prepare(
+    const statement = this.#sql.get(
       `${INDEXED_SELECT} WHERE ${where.join(' AND ')}
        ORDER BY e.range_key ${order}, e.item_hash_key ${order}, e.item_range_key ${order}`,
     );
@@ -376,7 +376,7 @@ export class TableStore {
     if (after !== undefined) {
       where.push('(scan_token, hash_key, range_key) > (@afterToken, @afterHash, @afterRange)');
     }
-    const statement = this.#db.prepare(
+    const statement = this.#sql.get(
       `SELECT hash_key, range_key, scan_token, item, size_bytes FROM dynamodb_items
        WHERE ${where.join(' AND ')} ORDER BY scan_token, hash_key, range_key`,
     );
@@ -415,7 +415,7 @@ export class TableStore {
            (@afterToken, @afterHash, @afterRange, @afterItemHash, @afterItemRange)`,
       );
     }
-    const statement = this.#db.prepare(
+    const statement = this.#sql.get(
       `${INDEXED_SELECT} WHERE ${where.join(' AND ')}
        ORDER BY e.scan_token, e.hash_key, e.range_key, e.item_hash_key, e.item_range_key`,
     );
