@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import type { TargetId } from './config.js';
 import { BENCH_DIST_DIR, BENCH_SOURCE_DIR, SYSTEM_PYTHON } from './paths.js';
+import { upCommand } from './project.js';
 import type { TargetDefinition } from './targets.js';
 
 /** Route of the hello function on every gateway target. */
@@ -86,20 +87,14 @@ export function gatewayTargetDefinitions(platformMain: string): TargetDefinition
             runtime,
             path.join('handlers', handlerFile),
           );
-          return {
-            file: process.execPath,
-            args: [
-              platformMain,
-              'up',
-              projectDir,
-              '--port',
-              String(sparePort),
-              '--http-port',
-              String(port),
-              '--data-dir',
-              path.join(dataDir, 'state'),
-            ],
-          };
+          // The harness sends its requests to `port`, so the HTTP gateway listens there.
+          return upCommand({
+            platformMain,
+            projectDir,
+            port: sparePort,
+            httpPort: port,
+            dataDir: path.join(dataDir, 'state'),
+          });
         },
       },
       {

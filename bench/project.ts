@@ -2,6 +2,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync 
 import path from 'node:path';
 
 import { BENCH_DIST_DIR, BENCH_SOURCE_DIR, REPO_ROOT } from './paths.js';
+import type { TargetCommand } from './targets.js';
 
 /**
  * Copies the benchmark project into `dir`, with the compiled Node.js handler as
@@ -48,6 +49,36 @@ export function snapshotPlatform(dir: string): string {
   });
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return path.join(dir, 'dist', 'src', 'cli', 'main.js');
+}
+
+/**
+ * Returns the command that runs `lambdacraft up` (the CLI at `platformMain`) on `projectDir`,
+ * with the AWS endpoint on `port`, the HTTP gateway on `httpPort` and its state in `dataDir`.
+ * `extraArgs` follow the rest.
+ */
+export function upCommand(options: {
+  platformMain: string;
+  projectDir: string;
+  port: number;
+  httpPort: number;
+  dataDir: string;
+  extraArgs?: string[];
+}): TargetCommand {
+  return {
+    file: process.execPath,
+    args: [
+      options.platformMain,
+      'up',
+      options.projectDir,
+      '--port',
+      String(options.port),
+      '--http-port',
+      String(options.httpPort),
+      '--data-dir',
+      options.dataDir,
+      ...(options.extraArgs ?? []),
+    ],
+  };
 }
 
 /** Counts the ColdPythonN functions of the project's template; each needs a ColdNodeN twin. */

@@ -5,6 +5,7 @@ import { cpSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { BENCH_SOURCE_DIR } from './paths.js';
+import { upCommand } from './project.js';
 
 export interface SchedulesBenchOptions {
   platformMain: string;
@@ -55,24 +56,15 @@ async function measureSchedule(options: SchedulesBenchOptions): Promise<number[]
   const projectDir = path.join(options.workDir, 'schedules-project');
   cpSync(path.join(BENCH_SOURCE_DIR, 'schedules-project'), projectDir, { recursive: true });
   const recordFile = path.join(options.workDir, 'schedule-starts.txt');
-  const child = spawn(
-    process.execPath,
-    [
-      options.platformMain,
-      'up',
-      projectDir,
-      '--port',
-      '0',
-      '--http-port',
-      '0',
-      '--data-dir',
-      path.join(options.workDir, 'data-schedules'),
-      '--dev-subminute-schedules',
-      '--parameter-overrides',
-      `RecordFile=${recordFile}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const command = upCommand({
+    platformMain: options.platformMain,
+    projectDir,
+    port: 0,
+    httpPort: 0,
+    dataDir: path.join(options.workDir, 'data-schedules'),
+    extraArgs: ['--dev-subminute-schedules', '--parameter-overrides', `RecordFile=${recordFile}`],
+  });
+  const child = spawn(command.file, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(path.join(options.logDir, 'schedules-platform.log'));
   child.stdout.pipe(log);
   child.stderr.pipe(log);

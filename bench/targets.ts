@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { TargetId } from './config.js';
 import { gatewayTargetDefinitions } from './gateway.js';
+import { upCommand } from './project.js';
 import { checkHelloResponse, checkNoopResponse, type BenchRequest } from './http-client.js';
 import { BENCH_DIST_DIR, REPO_ROOT } from './paths.js';
 import {
@@ -46,11 +47,15 @@ export interface TargetDefinition {
    * harness does not use. `cwd` defaults to the repository root; `env` adds to the harness's
    * environment.
    */
-  command(
-    port: number,
-    dataDir: string,
-    sparePort: number,
-  ): { file: string; args: string[]; cwd?: string; env?: Record<string, string> };
+  command(port: number, dataDir: string, sparePort: number): TargetCommand;
+}
+
+/** A target's command line: `file` with `args`, run in `cwd` with `env` added. */
+export interface TargetCommand {
+  file: string;
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
 /**
@@ -60,20 +65,8 @@ export interface TargetDefinition {
 export function targetDefinitions(projectDir: string, platformMain: string): TargetDefinition[] {
   // These targets measure the Invoke API; --http-port 0 keeps the HTTP gateway off its default
   // port 3000. The gateway targets (bench/gateway.ts) measure the gateway.
-  const platform = (port: number, dataDir: string) => ({
-    file: process.execPath,
-    args: [
-      platformMain,
-      'up',
-      projectDir,
-      '--port',
-      String(port),
-      '--http-port',
-      '0',
-      '--data-dir',
-      dataDir,
-    ],
-  });
+  const platform = (port: number, dataDir: string) =>
+    upCommand({ platformMain, projectDir, port, httpPort: 0, dataDir });
   const floor = (script: string) => (port: number) => ({
     file: process.execPath,
     args: [path.join(BENCH_DIST_DIR, 'floors', script), String(port)],

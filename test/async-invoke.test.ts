@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,8 +23,7 @@ import {
 import { validateFunctionConfig } from '../src/functions/function-config.js';
 import type { EventInvokeSettings } from '../src/invoke/async/event-invoke-config.js';
 import { Platform } from '../src/platform.js';
-import { PACKAGE_ROOT } from '../src/environments/launch.js';
-import { FUNCTIONS_DIR, isolateAwsEnvironment, testFunction } from './helpers.js';
+import { FUNCTIONS_DIR, startUpProcess, testFunction, type UpProcess } from './helpers.js';
 
 /** One scaled minute is 60 ms. */
 const TIME_SCALE = 0.001;
@@ -685,39 +684,8 @@ describe('async queue across a kill -9', () => {
   });
 
   /** Starts `lambdacraft up` as a child process and returns it with its AWS endpoint. */
-  async function startChild(): Promise<{ child: ChildProcess; endpoint: string }> {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js'),
-        'up',
-        workDir,
-        '--port',
-        '0',
-        '--http-port',
-        '0',
-        '--data-dir',
-        path.join(workDir, 'data'),
-      ],
-      { env: isolateAwsEnvironment({ ...process.env }), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /AWS endpoint \([^)]*\): (\S+)/.exec(stdout);
-        if (match?.[1] !== undefined) resolve(match[1]);
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`lambdacraft up exited with ${code}: ${stderr}`));
-      });
-    });
-    return { child, endpoint };
+  async function startChild(): Promise<UpProcess> {
+    return startUpProcess(workDir, path.join(workDir, 'data'), { children });
   }
 
   function recordedIds(): string[] {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,11 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
-import { isolateAwsEnvironment } from './helpers.js';
+import { isolateAwsEnvironment, startUpProcess } from './helpers.js';
 
 const run = promisify(execFile);
 
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 const EXAMPLE = path.join(PACKAGE_ROOT, 'examples', 'tables');
 const AWS_CLI = '/usr/bin/aws';
 const CURL = '/usr/bin/curl';
@@ -36,33 +35,10 @@ function missingTool(): string | false {
 
 const skip = missingTool() || (!(await debianHasBoto3()) && 'Debian python3-boto3 is missing');
 
-/** Reads `up`'s standard output until both endpoint lines are there. */
-async function endpointsOf(child: ChildProcess): Promise<{ endpoint: string; gateway: string }> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`up printed no endpoints:\n${output}`)),
-      30_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const endpoint = /AWS endpoint[^:]*: (http:\/\/\S+)/.exec(output)?.[1];
-      const gateway = /HTTP gateway: (http:\/\/\S+)/.exec(output)?.[1];
-      if (endpoint !== undefined && gateway !== undefined) {
-        clearTimeout(timer);
-        resolve({ endpoint, gateway });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`up exited with ${code}:\n${output}`));
-    });
-  });
-}
-
 describe('tables example run with up', { skip }, () => {
   let workDir: string;
-  let child: ChildProcess;
+  // `up` joins this list as soon as it starts, so `after` stops it even if it never got ready.
+  const children: ChildProcess[] = [];
   let endpoint: string;
   let gateway: string;
 
@@ -108,26 +84,16 @@ describe('tables example run with up', { skip }, () => {
     workDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-tables-example-'));
     const env = isolateAwsEnvironment({ ...process.env });
     env.LAMBDACRAFT_PYTHON = DEBIAN_PYTHON;
-    child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'up',
-        EXAMPLE,
-        '--port',
-        '0',
-        '--http-port',
-        '0',
-        '--data-dir',
-        path.join(workDir, 'data'),
-      ],
-      { env, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    ({ endpoint, gateway } = await endpointsOf(child));
+    ({ endpoint, gateway } = await startUpProcess(EXAMPLE, path.join(workDir, 'data'), {
+      env,
+      children,
+      timeoutMs: 30_000,
+    }));
   });
 
   after(async () => {
-    if (child.exitCode === null) {
+    for (const child of children) {
+      if (child.exitCode !== null) continue;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
       await exited;

@@ -1,17 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
   CreateTableCommand,
+  DynamoDBClient,
   PutItemCommand,
   type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventSourceMappingCommand,
+  LambdaClient,
+  type CreateEventSourceMappingCommandInput,
+  type LambdaServiceException,
+} from '@aws-sdk/client-lambda';
 
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
-import { isolateAwsEnvironment } from './helpers.js';
+import type { FunctionConfig } from '../src/functions/function-config.js';
+import { Platform } from '../src/platform.js';
+import { spawnNodeUntilReady } from './helpers.js';
+
+/** SDK client options for a platform on 127.0.0.1, without the endpoint. */
+export const CLIENT_OPTIONS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+  maxAttempts: 1,
+};
 
 /** One line the python-stream-recorder function wrote. */
 export interface RecordedBatch {
@@ -93,6 +110,70 @@ export async function waitUntil(
   }
 }
 
+/** An in-process platform for stream mapping tests, with its clients and temporary folders. */
+export interface MappingsPlatform {
+  platform: Platform;
+  lambda: LambdaClient;
+  dynamodb: DynamoDBClient;
+  /** Returns the file that the function `functionName` records its batches in. */
+  recordFile: (functionName: string) => string;
+  /** Destroys the clients, closes the platform and removes both folders. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts a platform on 127.0.0.1 with the functions that `functionsOf` builds around their
+ * record files. The data folder is `<tmpdir>/<prefix>-*` and the records folder
+ * `/var/tmp/<prefix>-records-*`.
+ */
+export async function startMappingsPlatform(options: {
+  prefix: string;
+  functionsOf: (recordFile: (functionName: string) => string) => FunctionConfig[];
+  spares?: boolean;
+}): Promise<MappingsPlatform> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `${options.prefix}-`));
+  // Environments get a private /tmp when the platform runs as root, so the handlers
+  // write their records under /var/tmp, which they share with the test.
+  const recordsDir = mkdtempSync(`/var/tmp/${options.prefix}-records-`);
+  const recordFile = (functionName: string) => path.join(recordsDir, `${functionName}.jsonl`);
+  const platform = await Platform.start({
+    dataDir,
+    functions: options.functionsOf(recordFile),
+    spares: options.spares ?? true,
+  });
+  const endpoint = await platform.listen(0, '127.0.0.1');
+  const lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
+  const dynamodb = new DynamoDBClient({ endpoint, ...CLIENT_OPTIONS });
+  return {
+    platform,
+    lambda,
+    dynamodb,
+    recordFile,
+    close: async () => {
+      lambda.destroy();
+      dynamodb.destroy();
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(recordsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Returns the error CreateEventSourceMapping raises for `input`, and fails if the call succeeds. */
+export async function createMappingRejection(
+  lambda: LambdaClient,
+  input: Partial<CreateEventSourceMappingCommandInput>,
+): Promise<LambdaServiceException> {
+  const error = await lambda
+    .send(new CreateEventSourceMappingCommand(input as CreateEventSourceMappingCommandInput))
+    .then(
+      () => undefined,
+      (caught: unknown) => caught as LambdaServiceException,
+    );
+  assert.ok(error, `expected ${JSON.stringify(input)} to be rejected`);
+  return error;
+}
+
 /** Counts the records delivered in all batches. */
 export function deliveredCount(batches: RecordedBatch[]): number {
   return batches.reduce((total, batch) => total + batch.sequences.length, 0);
@@ -108,32 +189,18 @@ export async function startPlatformProcess(
   recordFile: string,
   children: ChildProcess[],
 ): Promise<{ child: ChildProcess; endpoint: string }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(PACKAGE_ROOT, 'dist', 'test', 'dynamodb-mappings-process.js'), dataDir, recordFile],
-    {
-      env: isolateAwsEnvironment({ ...process.env }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
+  const { child, ready } = await spawnNodeUntilReady({
+    args: [
+      path.join(PACKAGE_ROOT, 'dist', 'test', 'dynamodb-mappings-process.js'),
+      dataDir,
+      recordFile,
+    ],
+    // The endpoint is the first line the process prints.
+    parseReady: (stdout) => (stdout.includes('\n') ? stdout.split('\n')[0] : undefined),
+    detached: true,
+    children,
   });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split('\n')[0];
-      if (stdout.includes('\n') && line !== undefined) resolve(line);
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`platform process exited with ${code}: ${stderr}`));
-    });
-  });
-  return { child, endpoint };
+  return { child, endpoint: ready };
 }
 
 /** Kills the process group of a child started by `startPlatformProcess`, if it still runs. */

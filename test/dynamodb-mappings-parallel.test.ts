@@ -21,7 +21,7 @@ import {
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { validateFunctionConfig } from '../src/functions/function-config.js';
 import { laneOf } from '../src/invoke/event-sources/shard-lanes.js';
-import { DEFAULT_ACCOUNT, Platform } from '../src/platform.js';
+import { DEFAULT_ACCOUNT } from '../src/platform.js';
 import { loadTemplate } from '../src/template/load.js';
 import {
   batchesIn,
@@ -31,6 +31,10 @@ import {
   type RecordedBatch,
   killGroup,
   startPlatformProcess,
+  CLIENT_OPTIONS,
+  createMappingRejection,
+  startMappingsPlatform,
+  type MappingsPlatform,
 } from './dynamodb-mappings-helpers.js';
 import { testFunction } from './helpers.js';
 
@@ -42,12 +46,6 @@ interface TimedBatch {
   started: number;
   ended: number;
 }
-
-const CLIENT_OPTIONS = {
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-  maxAttempts: 1,
-};
 
 /** Returns `count` item keys (`pk` values) that fall into distinct lanes of `laneCount`. */
 function keysInDistinctLanes(prefix: string, laneCount: number, count: number): string[] {
@@ -80,53 +78,32 @@ function recordCount(batches: { keys: string[] }[]): number {
 }
 
 describe('ParallelizationFactor of stream mappings', () => {
-  let platform: Platform;
+  let suite: MappingsPlatform;
   let lambda: LambdaClient;
   let dynamodb: DynamoDBClient;
-  let dataDir: string;
-  let recordsDir: string;
-
-  const recordFile = (functionName: string) => path.join(recordsDir, `${functionName}.jsonl`);
+  let recordFile: MappingsPlatform['recordFile'];
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-mappings-parallel-'));
-    // Environments get a private /tmp when the platform runs as root, so the handlers
-    // write their records under /var/tmp, which they share with the test.
-    recordsDir = mkdtempSync('/var/tmp/lambdacraft-mappings-parallel-records-');
-    const specs = ['esm-parallel', 'esm-serial', 'esm-factor-api'].map((functionName) =>
-      testFunction('python-stream-timing', 'python3.11', 'app.handler', {
-        functionName,
-        environment: { RECORD_FILE: recordFile(functionName), SLEEP_SECONDS: '0.4' },
-      }),
-    );
-    platform = await Platform.start({
-      dataDir,
-      functions: specs.map(validateFunctionConfig),
+    suite = await startMappingsPlatform({
+      prefix: 'lambdacraft-mappings-parallel',
+      functionsOf: (recordFileOf) =>
+        ['esm-parallel', 'esm-serial', 'esm-factor-api'].map((functionName) =>
+          validateFunctionConfig(
+            testFunction('python-stream-timing', 'python3.11', 'app.handler', {
+              functionName,
+              environment: { RECORD_FILE: recordFileOf(functionName), SLEEP_SECONDS: '0.4' },
+            }),
+          ),
+        ),
       spares: false,
     });
-    const endpoint = await platform.listen(0, '127.0.0.1');
-    lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
-    dynamodb = new DynamoDBClient({ endpoint, ...CLIENT_OPTIONS });
+    ({ lambda, dynamodb, recordFile } = suite);
   });
 
-  after(async () => {
-    lambda.destroy();
-    dynamodb.destroy();
-    await platform.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(recordsDir, { recursive: true, force: true });
-  });
+  after(() => suite.close());
 
-  async function rejection(input: Partial<CreateEventSourceMappingCommandInput>) {
-    const error = await lambda
-      .send(new CreateEventSourceMappingCommand(input as CreateEventSourceMappingCommandInput))
-      .then(
-        () => undefined,
-        (caught: unknown) => caught as LambdaServiceException,
-      );
-    assert.ok(error, `expected ${JSON.stringify(input)} to be rejected`);
-    return error;
-  }
+  const rejection = (input: Partial<CreateEventSourceMappingCommandInput>) =>
+    createMappingRejection(lambda, input);
 
   it('API stores and validates the factor', async () => {
     const streamArn = await createStreamTable(dynamodb, 'factor-api-table');

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -28,6 +25,9 @@ import {
   failuresIn,
   putItem,
   waitUntil,
+  createMappingRejection,
+  startMappingsPlatform,
+  type MappingsPlatform,
 } from './dynamodb-mappings-helpers.js';
 import { testFunction } from './helpers.js';
 
@@ -48,13 +48,11 @@ const FUNCTIONS: [string, Record<string, string>][] = [
 ];
 
 describe('DynamoDB stream event source mappings', () => {
+  let suite: MappingsPlatform;
   let platform: Platform;
   let lambda: LambdaClient;
   let dynamodb: DynamoDBClient;
-  let dataDir: string;
-  let recordsDir: string;
-
-  const recordFile = (functionName: string) => path.join(recordsDir, `${functionName}.jsonl`);
+  let recordFile: MappingsPlatform['recordFile'];
 
   async function createMapping(input: Partial<CreateEventSourceMappingCommandInput>) {
     const output = await lambda.send(
@@ -67,47 +65,26 @@ describe('DynamoDB stream event source mappings', () => {
     return output;
   }
 
-  async function rejection(input: Partial<CreateEventSourceMappingCommandInput>) {
-    const error = await lambda
-      .send(new CreateEventSourceMappingCommand(input as CreateEventSourceMappingCommandInput))
-      .then(
-        () => undefined,
-        (caught: unknown) => caught as LambdaServiceException,
-      );
-    assert.ok(error, `expected ${JSON.stringify(input)} to be rejected`);
-    return error;
-  }
+  const rejection = (input: Partial<CreateEventSourceMappingCommandInput>) =>
+    createMappingRejection(lambda, input);
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-mappings-'));
-    // Environments get a private /tmp when the platform runs as root, so the handlers
-    // write their records under /var/tmp, which they share with the test.
-    recordsDir = mkdtempSync('/var/tmp/lambdacraft-mapping-records-');
-    const specs = FUNCTIONS.map(([functionName, environment]) =>
-      testFunction('python-stream-recorder', 'python3.11', 'app.handler', {
-        functionName,
-        environment: { RECORD_FILE: recordFile(functionName), ...environment },
-      }),
-    );
-    platform = await Platform.start({ dataDir, functions: specs.map(validateFunctionConfig) });
-    const endpoint = await platform.listen(0, '127.0.0.1');
-    const client = {
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    };
-    lambda = new LambdaClient(client);
-    dynamodb = new DynamoDBClient(client);
+    suite = await startMappingsPlatform({
+      prefix: 'lambdacraft-mappings',
+      functionsOf: (recordFileOf) =>
+        FUNCTIONS.map(([functionName, environment]) =>
+          validateFunctionConfig(
+            testFunction('python-stream-recorder', 'python3.11', 'app.handler', {
+              functionName,
+              environment: { RECORD_FILE: recordFileOf(functionName), ...environment },
+            }),
+          ),
+        ),
+    });
+    ({ platform, lambda, dynamodb, recordFile } = suite);
   });
 
-  after(async () => {
-    lambda.destroy();
-    dynamodb.destroy();
-    await platform.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(recordsDir, { recursive: true, force: true });
-  });
+  after(() => suite.close());
 
   it('API creates, reads, lists, updates and deletes', async () => {
     const streamArn = await createStreamTable(dynamodb, 'api-table');

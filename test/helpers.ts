@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,99 @@ export function isolateAwsEnvironment(env: NodeJS.ProcessEnv = process.env): Nod
   return env;
 }
 isolateAwsEnvironment();
+
+/**
+ * Runs `node <args>` and resolves with the first value that `parseReady` returns for the
+ * child's standard output so far. Rejects with both outputs if the child exits first, or
+ * after `timeoutMs` if given. The child joins `children`, if given, as soon as it starts, for
+ * the caller's cleanup.
+ */
+export async function spawnNodeUntilReady<T>(options: {
+  args: string[];
+  parseReady: (stdout: string) => T | undefined;
+  env?: NodeJS.ProcessEnv;
+  detached?: boolean;
+  children?: ChildProcess[];
+  timeoutMs?: number;
+}): Promise<{ child: ChildProcess; ready: T }> {
+  const child = spawn(process.execPath, options.args, {
+    env: options.env ?? isolateAwsEnvironment({ ...process.env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  options.children?.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const ready = await new Promise<T>((resolve, reject) => {
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            reject(
+              new Error(
+                `${options.args.join(' ')} was not ready after ${options.timeoutMs} ms:\n${stdout}${stderr}`,
+              ),
+            );
+          }, options.timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const parsed = options.parseReady(stdout);
+      if (parsed === undefined) return;
+      clearTimeout(timer);
+      resolve(parsed);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.args.join(' ')} exited with ${code}:\n${stdout}${stderr}`));
+    });
+  });
+  return { child, ready };
+}
+
+/** A `lambdacraft up` child process and the URLs it printed. */
+export interface UpProcess {
+  child: ChildProcess;
+  /** URL of the AWS endpoint (Lambda, S3 and DynamoDB APIs). */
+  endpoint: string;
+  /** URL of the HTTP gateway. */
+  gateway: string;
+}
+
+/**
+ * Starts `lambdacraft up <projectDir>` from dist on free ports with its state in `dataDir`, and
+ * resolves once it has printed both its AWS endpoint and its HTTP gateway. The options go to
+ * `spawnNodeUntilReady`.
+ */
+export async function startUpProcess(
+  projectDir: string,
+  dataDir: string,
+  options: { env?: NodeJS.ProcessEnv; children?: ChildProcess[]; timeoutMs?: number } = {},
+): Promise<UpProcess> {
+  const { child, ready } = await spawnNodeUntilReady({
+    args: [
+      path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js'),
+      'up',
+      projectDir,
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
+    parseReady: (stdout) => {
+      const endpoint = /AWS endpoint \([^)]*\): (http:\/\/\S+)/.exec(stdout)?.[1];
+      const gateway = /HTTP gateway: (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (endpoint === undefined || gateway === undefined) return undefined;
+      return { endpoint, gateway };
+    },
+    ...options,
+  });
+  return { child, ...ready };
+}
 
 /** A function spec with its code in test/functions/<folder>. */
 export function testFunction(

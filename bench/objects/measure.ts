@@ -12,6 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 
 import type { ObjectsConfig } from '../config.js';
 import { BENCH_DIST_DIR, BENCH_SOURCE_DIR } from '../paths.js';
+import { upCommand } from '../project.js';
 import { RunningTarget, type StopReport, type TargetDefinition } from '../targets.js';
 import { benchS3Client, ensureBucket, getSmallObject, putSmallObject, rawPut } from './client.js';
 import { measureLargeFile, SmallFileFloor, type LargeFileFloor } from './file-floor.js';
@@ -137,22 +138,15 @@ function platformDefinition(setup: ObjectsSetup, recordFile: string): TargetDefi
     id: 'objects',
     label: 'LambdaCraft object store',
     functionName: 'RecordUpload',
-    command: (port, dataDir) => ({
-      file: process.execPath,
-      args: [
-        setup.platformMain,
-        'up',
+    command: (port, dataDir) =>
+      upCommand({
+        platformMain: setup.platformMain,
         projectDir,
-        '--port',
-        String(port),
-        '--http-port',
-        '0',
-        '--data-dir',
+        port,
+        httpPort: 0,
         dataDir,
-        '--parameter-overrides',
-        `RecordFile=${recordFile}`,
-      ],
-    }),
+        extraArgs: ['--parameter-overrides', `RecordFile=${recordFile}`],
+      }),
   };
 }
 

@@ -5,6 +5,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 
 import { BENCH_SOURCE_DIR } from '../paths.js';
+import { upCommand } from '../project.js';
 import type { TargetDefinition } from '../targets.js';
 
 /** The function of the bursts and the idle phase: it sleeps 100 ms and returns `{"ok": true}`. */
@@ -47,20 +48,7 @@ export function scalingPlatform(
     id: 'scaling',
     label: options.label,
     functionName: SLEEP_FUNCTION,
-    command: (port, dataDir) => ({
-      file: process.execPath,
-      args: [
-        platformMain,
-        'up',
-        projectDir,
-        '--port',
-        String(port),
-        '--http-port',
-        '0',
-        '--data-dir',
-        dataDir,
-        ...extraArgs,
-      ],
-    }),
+    command: (port, dataDir) =>
+      upCommand({ platformMain, projectDir, port, httpPort: 0, dataDir, extraArgs }),
   };
 }

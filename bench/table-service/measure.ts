@@ -13,6 +13,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TablesConfig } from '../config.js';
 import { runPhase, type PhaseResult } from '../objects/operations.js';
 import { BENCH_SOURCE_DIR } from '../paths.js';
+import { upCommand } from '../project.js';
 import { RunningTarget, type StopReport, type TargetDefinition } from '../targets.js';
 import {
   BATCH_WRITE_ITEMS,
@@ -168,22 +169,15 @@ function platformDefinition(
     id: 'tables',
     label: 'LambdaCraft table service',
     functionName: 'RecordStart',
-    command: (port, dataDir) => ({
-      file: process.execPath,
-      args: [
+    command: (port, dataDir) =>
+      upCommand({
         platformMain,
-        'up',
         projectDir,
-        '--port',
-        String(port),
-        '--http-port',
-        '0',
-        '--data-dir',
+        port,
+        httpPort: 0,
         dataDir,
-        '--parameter-overrides',
-        `RecordFile=${recordFile}`,
-      ],
-    }),
+        extraArgs: ['--parameter-overrides', `RecordFile=${recordFile}`],
+      }),
   };
 }
 

@@ -3,69 +3,20 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { silentLogger } from '../../log.js';
-import type { StreamRecord, StreamSource } from '../../services/dynamodb/streams/stream-source.js';
+import type { StreamRecord } from '../../services/dynamodb/streams/stream-source.js';
 import { StateStore } from '../../state/store.js';
-import type { InvokeResult } from '../invoker.js';
 import { MappingRunner } from './mapping-runner.js';
-import { DEFAULT_SETTINGS, type EventSourceMapping } from './mapping-settings.js';
+import type { EventSourceMapping } from './mapping-settings.js';
 import { laneOf, ShardCheckpoint } from './shard-lanes.js';
-
-const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2026-01-01T00:00:00.000';
-const UUID = 'mapping-1';
-const SHARD = 'shard-1';
-
-function sequenceOf(position: number): string {
-  return String(position).padStart(21, '0');
-}
-
-function record(position: number, key: string): StreamRecord {
-  return {
-    eventID: String(position),
-    eventName: 'INSERT',
-    eventVersion: '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: 'us-east-1',
-    dynamodb: {
-      ApproximateCreationDateTime: Date.now() / 1000,
-      Keys: { pk: { S: key } },
-      SequenceNumber: sequenceOf(position),
-      SizeBytes: 10,
-      StreamViewType: 'KEYS_ONLY',
-    },
-  };
-}
-
-/** Builds a stream source with one shard that contains `records`. */
-function fixedSource(records: StreamRecord[]): StreamSource {
-  return {
-    streamArnOf: () => STREAM_ARN,
-    shards: () => [{ shardId: SHARD, startingSequenceNumber: undefined }],
-    read: (_arn, _shard, after, limit) =>
-      records
-        .filter(
-          (item) => after === undefined || BigInt(item.dynamodb.SequenceNumber) > BigInt(after),
-        )
-        .slice(0, limit),
-    latestSequence: () => records.at(-1)?.dynamodb.SequenceNumber,
-    onAppend: () => () => undefined,
-  };
-}
-
-function mapping(settings: Partial<EventSourceMapping['settings']>): EventSourceMapping {
-  return {
-    uuid: UUID,
-    eventSourceArn: STREAM_ARN,
-    functionName: 'consumer',
-    qualifier: undefined,
-    enabled: true,
-    state: 'Enabled',
-    stateTransitionReason: 'User action',
-    lastModifiedMs: 0,
-    lastProcessingResult: 'No records processed',
-    settings: { ...DEFAULT_SETTINGS, startingPosition: 'TRIM_HORIZON', ...settings },
-    templateKey: undefined,
-  };
-}
+import {
+  fixedSource,
+  invokeResult,
+  MAPPING_UUID,
+  sequenceOf,
+  SHARD_ID,
+  streamMapping,
+  streamRecord,
+} from './shard-test-fixtures.js';
 
 /** Returns keys, in the order found, whose records fall into distinct lanes of `laneCount`. */
 function keysInDistinctLanes(laneCount: number, wanted: number): string[] {
@@ -73,7 +24,7 @@ function keysInDistinctLanes(laneCount: number, wanted: number): string[] {
   const lanes = new Set<number>();
   for (let index = 0; keys.length < wanted; index += 1) {
     const key = `key-${index}`;
-    const lane = laneOf(record(1, key).dynamodb.Keys, laneCount);
+    const lane = laneOf(streamRecord(1, key).dynamodb.Keys, laneCount);
     if (lanes.has(lane)) continue;
     lanes.add(lane);
     keys.push(key);
@@ -103,7 +54,7 @@ async function runMapping(options: {
 }): Promise<Invocation[]> {
   const invocations: Invocation[] = [];
   const runner = new MappingRunner({
-    mapping: mapping(options.settings),
+    mapping: streamMapping(options.settings),
     functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:consumer',
     source: fixedSource(options.records),
     table: options.store.eventSourceMappings,
@@ -116,7 +67,7 @@ async function runMapping(options: {
         await sleep(options.durationMs);
         invocations.push({ keys, sequences, startMs, endMs: performance.now() });
         const fails = keys.some((key) => options.failingKeys?.includes(key) ?? false);
-        return result(fails);
+        return invokeResult(fails);
       },
       enqueue: () => Promise.resolve('request-1'),
     },
@@ -144,21 +95,6 @@ function delivered(invocations: Invocation[]): number {
   return invocations.reduce((total, invocation) => total + invocation.keys.length, 0);
 }
 
-function result(failed: boolean): InvokeResult {
-  return {
-    requestId: 'request-1',
-    payload: Buffer.from(failed ? '{"errorMessage":"failed"}' : 'null'),
-    contentType: 'application/json',
-    functionError: failed ? 'Unhandled' : undefined,
-    executedVersion: '$LATEST',
-    logResult: undefined,
-    log: '',
-    outcome: (failed
-      ? { kind: 'error', errorType: 'Error' }
-      : { kind: 'success' }) as InvokeResult['outcome'],
-  };
-}
-
 describe('shard lanes', () => {
   it('laneOf ignores attribute order', () => {
     for (let count = 1; count <= 10; count += 1) {
@@ -172,7 +108,7 @@ describe('shard lanes', () => {
   it('laneOf spreads keys over every lane', () => {
     const lanes = new Set<number>();
     for (let index = 0; index < 200; index += 1) {
-      const lane = laneOf(record(index, `key-${index}`).dynamodb.Keys, 10);
+      const lane = laneOf(streamRecord(index, `key-${index}`).dynamodb.Keys, 10);
       assert.ok(lane >= 0, `lane ${lane} of key-${index}`);
       assert.ok(lane < 10, `lane ${lane} of key-${index}`);
       lanes.add(lane);
@@ -183,17 +119,21 @@ describe('shard lanes', () => {
   it('checkpoint follows the slowest lane', () => {
     const store = StateStore.open(':memory:', silentLogger());
     const table = store.eventSourceMappings;
-    const checkpoint = new ShardCheckpoint(table, UUID, SHARD, 3);
+    const checkpoint = new ShardCheckpoint(table, MAPPING_UUID, SHARD_ID, 3);
     checkpoint.advance(0, sequenceOf(10));
     checkpoint.advance(1, sequenceOf(4));
-    assert.equal(table.checkpoint(UUID, SHARD), undefined, 'lane 2 has not started');
+    assert.equal(table.checkpoint(MAPPING_UUID, SHARD_ID), undefined, 'lane 2 has not started');
     checkpoint.advance(2, sequenceOf(7));
-    assert.equal(table.checkpoint(UUID, SHARD), sequenceOf(4));
+    assert.equal(table.checkpoint(MAPPING_UUID, SHARD_ID), sequenceOf(4));
     checkpoint.advance(1, sequenceOf(12));
-    assert.equal(table.checkpoint(UUID, SHARD), sequenceOf(7));
+    assert.equal(table.checkpoint(MAPPING_UUID, SHARD_ID), sequenceOf(7));
     checkpoint.advance(2, sequenceOf(5));
-    assert.equal(table.checkpoint(UUID, SHARD), sequenceOf(7), 'a lane never moves back');
-    assert.equal(new ShardCheckpoint(table, UUID, SHARD, 3).committed, sequenceOf(7));
+    assert.equal(
+      table.checkpoint(MAPPING_UUID, SHARD_ID),
+      sequenceOf(7),
+      'a lane never moves back',
+    );
+    assert.equal(new ShardCheckpoint(table, MAPPING_UUID, SHARD_ID, 3).committed, sequenceOf(7));
     store.close();
   });
 
@@ -202,7 +142,7 @@ describe('shard lanes', () => {
     const keys = keysInDistinctLanes(4, 4);
     const records: StreamRecord[] = [];
     for (let version = 0; version < 6; version += 1) {
-      keys.forEach((key, index) => records.push(record(version * 4 + index + 1, key)));
+      keys.forEach((key, index) => records.push(streamRecord(version * 4 + index + 1, key)));
     }
     const invocations = await runMapping({
       store,
@@ -212,7 +152,7 @@ describe('shard lanes', () => {
       done: (seen) => delivered(seen) === records.length,
     });
     const last = records.at(-1)?.dynamodb.SequenceNumber;
-    assert.equal(store.eventSourceMappings.checkpoint(UUID, SHARD), last);
+    assert.equal(store.eventSourceMappings.checkpoint(MAPPING_UUID, SHARD_ID), last);
     store.close();
 
     for (const invocation of invocations) {
@@ -245,8 +185,8 @@ describe('shard lanes', () => {
     const store = StateStore.open(':memory:', silentLogger());
     const keys = keysInDistinctLanes(4, 4);
     const records = keys.flatMap((key, index) => [
-      record(index * 2 + 1, key),
-      record(index * 2 + 2, key),
+      streamRecord(index * 2 + 1, key),
+      streamRecord(index * 2 + 2, key),
     ]);
     const invocations = await runMapping({
       store,
@@ -277,10 +217,10 @@ describe('shard lanes', () => {
     const [bad, ...good] = keysInDistinctLanes(4, 4) as [string, ...string[]];
     // Positions 1 to 3 and 5 to 10 are good keys, and position 4 is the failing key.
     const records = [
-      ...good.map((key, index) => record(index + 1, key)),
-      record(4, bad),
-      ...good.map((key, index) => record(index + 5, key)),
-      ...good.map((key, index) => record(index + 8, key)),
+      ...good.map((key, index) => streamRecord(index + 1, key)),
+      streamRecord(4, bad),
+      ...good.map((key, index) => streamRecord(index + 5, key)),
+      ...good.map((key, index) => streamRecord(index + 8, key)),
     ];
     const goodCount = records.length - 1;
     const goodDelivered = (seen: Invocation[]) =>
@@ -294,7 +234,7 @@ describe('shard lanes', () => {
       done: (seen) => goodDelivered(seen) === goodCount,
     });
     assert.ok(first.some((invocation) => invocation.keys.includes(bad)));
-    assert.equal(store.eventSourceMappings.checkpoint(UUID, SHARD), sequenceOf(3));
+    assert.equal(store.eventSourceMappings.checkpoint(MAPPING_UUID, SHARD_ID), sequenceOf(3));
 
     // A restart delivers the records after the checkpoint again, failing one included.
     const second = await runMapping({
@@ -305,7 +245,7 @@ describe('shard lanes', () => {
       failingKeys: [bad],
       done: (seen) => goodDelivered(seen) === goodCount - 3,
     });
-    assert.equal(store.eventSourceMappings.checkpoint(UUID, SHARD), sequenceOf(3));
+    assert.equal(store.eventSourceMappings.checkpoint(MAPPING_UUID, SHARD_ID), sequenceOf(3));
     store.close();
     const redelivered = second
       .filter((invocation) => !invocation.keys.includes(bad))
