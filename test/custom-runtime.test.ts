@@ -70,3 +70,29 @@ describe("AWS's Node.js runtime interface client as a custom runtime", () => {
     assert.ok(Array.isArray(payload.trace));
   });
 });
+
+describe('a shell custom runtime that uses curl', () => {
+  let running: RunningPlatform;
+
+  before(async () => {
+    running = await startPlatform([testFunction('provided-curl', 'provided.al2023', '')]);
+  });
+  after(async () => {
+    await running?.close();
+  });
+
+  it('answers small and large events', async () => {
+    for (const size of [10, 200_000]) {
+      const event = { pad: 'x'.repeat(size) };
+      const result = await running.lambda.send(
+        new InvokeCommand({
+          FunctionName: 'provided-curl',
+          Payload: Buffer.from(JSON.stringify(event)),
+        }),
+      );
+
+      assert.equal(result.FunctionError, undefined);
+      assert.deepEqual(json(result.Payload), { got: event });
+    }
+  });
+});
