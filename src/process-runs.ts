@@ -1,4 +1,4 @@
-/** Tells whether a process with this id exists, whoever it belongs to. */
+/** Returns true when a process with this id exists, under any user. */
 export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -31,12 +31,12 @@ describe('ProcessStarter temporary folders', () => {
       memoryLimits: MemoryLimits.detect(),
       logger: silentLogger(),
     });
-    const made = starter.newTempDir();
+    const newFolder = starter.newTempDir();
 
     assert.equal(existsSync(stale), false);
     assert.equal(existsSync(unnamed), false);
     assert.equal(existsSync(ownFolder), true);
     assert.equal(existsSync(parentFolder), true);
-    assert.match(path.basename(made), new RegExp(`^${process.pid}-[0-9a-f]{16}$`));
+    assert.match(path.basename(newFolder), new RegExp(`^${process.pid}-[0-9a-f]{16}$`));
   });
 });

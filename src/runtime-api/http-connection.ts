@@ -201,9 +201,8 @@ export class HttpConnection {
   }
 
   /**
-   * Reads a chunked body as far as the buffer goes: chunk data as it arrives, so a large
-   * chunk is never gathered in one buffer, then the CRLF after it, then the next chunk's
-   * size line, and at the end the last chunk and the trailer section.
+   * Reads a chunked body as far as the buffer goes. Chunk data is kept as it arrives, so a
+   * large chunk is never gathered in one buffer. The last chunk ends with a trailer section.
    */
   #readChunked(
     request: RequestInProgress,

@@ -34,7 +34,7 @@ export class PreparedStatements {
     return this.#db.prepare(sql);
   }
 
-  /** Runs `work` in a transaction, or in a savepoint inside an open one; a throw rolls back. */
+  /** Runs `work` in a transaction, or in a savepoint inside an open one. A throw rolls back. */
   transaction<T>(work: () => T): T {
     return this.#transaction(work) as T;
   }

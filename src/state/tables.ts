@@ -155,7 +155,7 @@ export class TableStore {
       .run(token, requestHash, completedAtMs);
   }
 
-  /** Deletes the TransactWriteItems tokens completed before `beforeMs`; returns how many. */
+  /** Deletes the TransactWriteItems tokens completed before `beforeMs` and returns how many. */
   deleteTransactionTokensBefore(beforeMs: number): number {
     return this.#sql
       .get('DELETE FROM dynamodb_transaction_tokens WHERE completed_at_ms < ?')

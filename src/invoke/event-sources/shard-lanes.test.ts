@@ -19,10 +19,10 @@ import {
 } from './shard-test-fixtures.js';
 
 /** Returns keys, in the order found, whose records fall into distinct lanes of `laneCount`. */
-function keysInDistinctLanes(laneCount: number, wanted: number): string[] {
+function keysInDistinctLanes(laneCount: number, count: number): string[] {
   const keys: string[] = [];
   const lanes = new Set<number>();
-  for (let index = 0; keys.length < wanted; index += 1) {
+  for (let index = 0; keys.length < count; index += 1) {
     const key = `key-${index}`;
     const lane = laneOf(streamRecord(1, key).dynamodb.Keys, laneCount);
     if (lanes.has(lane)) continue;
