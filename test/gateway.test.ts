@@ -217,6 +217,16 @@ describe('HTTP gateway', () => {
     assert.notEqual(small.status, 413);
   });
 
+  it('rejects a request line and header values over 10,240 bytes', async () => {
+    // GET /http/cookies HTTP/1.1 is 26 bytes; fetch adds short headers of its own.
+    const over = await get('/http/cookies', { headers: { 'x-large': 'a'.repeat(10_300) } });
+    assert.equal(over.status, 431);
+    assert.deepEqual(await over.json(), { message: 'Request Header Fields Too Large' });
+
+    const under = await get('/http/cookies', { headers: { 'x-large': 'a'.repeat(9_000) } });
+    assert.equal(under.status, 201);
+  });
+
   it('rejects a body over 10 MB', async () => {
     const response = await get('/http/upload', {
       method: 'POST',

@@ -36,6 +36,8 @@ import type { RouteMatchResult, RouteTable } from './routes.js';
 
 /** API Gateway's limit on a request body. */
 export const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's quota on the combined size of the request line and the header values. */
+export const MAX_GATEWAY_HEADER_BYTES = 10_240;
 /** Function URLs are served under this path prefix, followed by the function name. */
 export const FUNCTION_URL_PREFIX = '/lambda-url/';
 
@@ -121,6 +123,16 @@ export class HttpGateway {
     const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
     const rawQueryString = queryStart === -1 ? '' : url.slice(queryStart + 1);
     const method = (req.method ?? 'GET').toUpperCase();
+    const headerBytes = requestHeaderBytes(req);
+    if (headerBytes > MAX_GATEWAY_HEADER_BYTES) {
+      this.#options.logger.warn(
+        { url: rawPath, headerBytes, limitBytes: MAX_GATEWAY_HEADER_BYTES },
+        "the request line and header values are over API Gateway's 10,240-byte limit; shorten them",
+      );
+      req.resume();
+      send(res, headersTooLargeResponse());
+      return;
+    }
     const target = this.#findTarget(method, rawPath);
 
     const preflight = this.#preflight(req, method, rawPath, target);
@@ -345,6 +357,33 @@ function requestTooLargeResponse(): GatewayResponse {
   };
 }
 
+/**
+ * Counts the request line (method, target, protocol and the two spaces between them) and
+ * every header value, as API Gateway's quota on their combined size counts them.
+ */
+function requestHeaderBytes(req: http.IncomingMessage): number {
+  const parts = [req.method ?? '', req.url ?? '', `HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  for (let index = 1; index < raw.length; index += 2) parts.push(raw[index] ?? '');
+  let characters = 2;
+  for (const part of parts) characters += part.length;
+  // A UTF-16 unit takes at most 3 bytes in UTF-8, so short requests skip the exact count.
+  if (characters * 3 <= MAX_GATEWAY_HEADER_BYTES) return characters;
+  let bytes = 2;
+  for (const part of parts) bytes += Buffer.byteLength(part);
+  return bytes;
+}
+
+function headersTooLargeResponse(): GatewayResponse {
+  // NOTE: API Gateway documents the quota but not the status and body it returns when a
+  // request exceeds it. This uses HTTP's status for the case.
+  return {
+    statusCode: 431,
+    headers: jsonType(),
+    body: Buffer.from('{"message":"Request Header Fields Too Large"}'),
+  };
+}
+
 async function withIntegrationTimeout<T>(
   invocation: Promise<T>,
   limitMs: number | undefined,
@@ -374,14 +413,22 @@ function apiContext(api: ApiDefinition, account: AccountContext, host: string): 
   };
 }
 
+const stableIds = new Map<string, string>();
+
 /** Derives a lowercase alphanumeric id from a name, so it stays the same across restarts. */
 export function stableId(name: string, length: number): string {
+  const cacheKey = `${length}:${name}`;
+  const cached = stableIds.get(cacheKey);
+  if (cached !== undefined) return cached;
+
   const digest = createHash('sha256').update(name).digest();
   let id = '';
   for (const byte of digest) {
     id += 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36];
     if (id.length === length) break;
   }
+  // Names come from the template (API and function ids), so the cache stays small.
+  stableIds.set(cacheKey, id);
   return id;
 }
 
