@@ -222,6 +222,24 @@ describe('Python runtime', () => {
     assert.ok(existsSync(env.TMPDIR));
   });
 
+  it('gives each invocation its own X-Ray trace header', async () => {
+    const traceIds = new Set<string>();
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    // More invocations than one draw of the trace entropy serves.
+    for (let count = 0; count < 300; count += 1) {
+      const env = json((await invoke('py-env', { names: ['_X_AMZN_TRACE_ID'] })).Payload) as {
+        _X_AMZN_TRACE_ID: string;
+      };
+      const match = /^Root=1-([0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/.exec(
+        env._X_AMZN_TRACE_ID,
+      );
+      assert.ok(match, `unexpected trace header ${env._X_AMZN_TRACE_ID}`);
+      assert.ok(Math.abs(parseInt(match[1] ?? '', 16) - nowSeconds) < 120);
+      traceIds.add(env._X_AMZN_TRACE_ID);
+    }
+    assert.equal(traceIds.size, 300);
+  });
+
   // A private /tmp needs root, and a bind mount on /tmp would hide code that lives there.
   const privateTmpPossible = process.getuid?.() === 0 && !PACKAGE_ROOT.startsWith('/tmp/');
 

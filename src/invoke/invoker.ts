@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 import type { EnvironmentManager } from '../environments/manager.js';
 import { isFunctionError, type InvocationOutcome } from '../environments/outcome.js';
@@ -249,12 +249,23 @@ export class Invoker {
   }
 }
 
+const TRACE_ENTROPY_BYTES = 12 + 8;
+const traceEntropy = Buffer.alloc(TRACE_ENTROPY_BYTES * 256);
+let traceEntropyOffset = traceEntropy.length;
+
 /** Makes an X-Ray trace header: `Root=1-<epoch seconds hex>-<24 hex>;Parent=<16 hex>;Sampled=0`. */
 function newTraceId(nowMs: number): string {
   const epoch = Math.floor(nowMs / 1000)
     .toString(16)
     .padStart(8, '0');
-  // randomUUID draws from a cached entropy pool; randomBytes would ask the kernel each time.
-  const random = `${randomUUID()}${randomUUID()}`.replaceAll('-', '');
-  return `Root=1-${epoch}-${random.slice(0, 24)};Parent=${random.slice(32, 48)};Sampled=0`;
+  // One call to the kernel's random source serves 256 trace ids.
+  if (traceEntropyOffset === traceEntropy.length) {
+    randomFillSync(traceEntropy);
+    traceEntropyOffset = 0;
+  }
+  const start = traceEntropyOffset;
+  traceEntropyOffset += TRACE_ENTROPY_BYTES;
+  const root = traceEntropy.toString('hex', start, start + 12);
+  const parent = traceEntropy.toString('hex', start + 12, start + TRACE_ENTROPY_BYTES);
+  return `Root=1-${epoch}-${root};Parent=${parent};Sampled=0`;
 }
