@@ -109,6 +109,13 @@ const NO_SETTINGS: FunctionSettings = {
 
 let privateTmpCheck: ReturnType<typeof checkPrivateTmp> | undefined;
 
+export interface CloseOptions {
+  /** How long invocations in flight may run on before their environments stop; 0 by default. */
+  drainMs?: number;
+  /** Ends the wait for invocations in flight early, when it resolves. */
+  interrupt?: Promise<void>;
+}
+
 /** The embedded platform: state store, environments, invoker and the AWS endpoint, wired. */
 export class Platform {
   readonly account: AccountContext;
@@ -487,22 +494,41 @@ export class Platform {
     }
   }
 
-  /** Stops every environment, closes the front doors and writes what the store still holds. */
-  async close(): Promise<void> {
-    // Stop taking requests, end the environments (their invocations return at once), then
-    // drop connections still open and write what the store holds.
-    // The async dispatcher stops taking events first; its running events end with the
-    // environments, and it records them before the store closes.
+  /**
+   * Stops taking work, lets invocations in flight finish for up to `drainMs` (or until
+   * `interrupt` resolves), then stops every environment, closes the front doors and writes
+   * what the store still holds.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    // The async dispatcher and the stream pollers stop claiming work first. Their running
+    // invocations finish within the drain, or end with the environments and are recorded
+    // before the store closes.
     await this.schedules.stop();
     this.dynamodb.stop();
     const frontDoors = Promise.all([this.#endpoint?.close(), this.#gateway?.close()]);
-    const asyncEvents = this.asyncDispatcher.close();
+    this.asyncDispatcher.stopTaking();
     const pollers = this.eventSourceMappings.close();
+    await this.#drain(options, pollers);
+    const asyncEvents = this.asyncDispatcher.close();
     await this.environments.close();
     await this.memoryLimits.close(this.logger);
     this.#endpoint?.closeAllConnections();
     this.#gateway?.closeAllConnections();
     await Promise.all([frontDoors, asyncEvents, pollers]);
     this.store.close();
+  }
+
+  /** Waits until no invocation runs and the pollers stopped, for at most `drainMs`. */
+  async #drain(options: CloseOptions, stopped: Promise<unknown>): Promise<void> {
+    const drainMs = options.drainMs ?? 0;
+    if (drainMs <= 0) return;
+
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainMs);
+    });
+    const finished = Promise.all([this.invoker.idle(), stopped]).then(() => undefined);
+    await Promise.race([finished, limit, options.interrupt ?? limit]);
+    clearTimeout(timer);
   }
 }

@@ -46,6 +46,12 @@ async function listening<T>(started: Promise<T>, port: number, option: string): 
   }
 }
 
+/**
+ * How long a stop lets invocations in flight finish before their environments end. It stays
+ * under the 10 s that `docker stop` waits after SIGTERM before it kills.
+ */
+const STOP_DRAIN_MS = 5_000;
+
 /** Starts the platform for a project and serves until SIGINT or SIGTERM. */
 export async function runUp(dir: string, options: UpOptions): Promise<void> {
   // Set in the environment so that template reloads read schedules the same way.
@@ -189,17 +195,44 @@ async function serve(
   );
 
   const watcher = watchProject(project, platform, options);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping');
+  await nextStopSignal(logger, 'stopping').signalled;
+  watcher.close();
+  const running = platform.invoker.running;
+  if (running > 0) {
+    output.line(
+      `Waiting up to ${STOP_DRAIN_MS / 1000} s for ${running} invocation(s) in flight; press Ctrl-C again to end them now.`,
+    );
+  }
+  const secondSignal = nextStopSignal(logger, 'ending invocations in flight now');
+  try {
+    await platform.close({ drainMs: STOP_DRAIN_MS, interrupt: secondSignal.signalled });
+  } finally {
+    // A later signal then ends the process at once, as Node.js does by default.
+    secondSignal.cancel();
+  }
+  logger.info('stopped; every environment has exited');
+}
+
+/** Waits for the next SIGINT or SIGTERM; `cancel` stops waiting. */
+function nextStopSignal(
+  logger: Logger,
+  message: string,
+): { signalled: Promise<void>; cancel: () => void } {
+  let stop: (signal: NodeJS.Signals) => void = () => undefined;
+  const cancel = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+  const signalled = new Promise<void>((resolve) => {
+    stop = (signal) => {
+      cancel();
+      logger.info({ signal }, message);
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
   });
-  watcher.close();
-  await platform.close();
-  logger.info('stopped; every environment has exited');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { signalled, cancel };
 }
 
 function describeSettings(settings: FunctionSettings | undefined): string {

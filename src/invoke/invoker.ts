@@ -72,6 +72,8 @@ export interface InvokerOptions {
 export class Invoker {
   readonly #options: InvokerOptions;
   #enqueueListener: (() => void) | undefined;
+  #running = 0;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(options: InvokerOptions) {
     this.#options = options;
@@ -132,6 +134,24 @@ export class Invoker {
     return requestId;
   }
 
+  /** The number of invocations that have an environment or wait for one. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Resolves once no invocation runs and every finished one is recorded. */
+  idle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #wakeIdleWaiters(): void {
+    if (this.#running !== 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   /** Sets the function called after each accepted event; the async dispatcher wakes on it. */
   onEnqueue(listener: () => void): void {
     this.#enqueueListener = listener;
@@ -153,6 +173,7 @@ export class Invoker {
       throw throttleError(admission);
     }
     let outcome: InvocationOutcome;
+    this.#running += 1;
     try {
       outcome = await this.#options.environments.poolFor(config).run({
         requestId,
@@ -163,6 +184,9 @@ export class Invoker {
       });
     } finally {
       limits.release(config.functionName, admission);
+      this.#running -= 1;
+      // Runs after the record below is written, or after the error reached the caller.
+      if (this.#running === 0) queueMicrotask(() => this.#wakeIdleWaiters());
     }
 
     const context = { requestId, version: config.version, memorySizeMb: config.memorySizeMb };

@@ -101,14 +101,19 @@ export class AsyncDispatcher {
     return this.#tasks.size;
   }
 
+  /** Stops taking events from the queue; running events go on. */
+  stopTaking(): void {
+    this.#closing = true;
+    clearTimeout(this.#timer);
+  }
+
   /**
    * Stops taking events and waits a short while for running ones, which end at once when
    * the environments stop. An event still running after that is left leased, and the next
    * start runs it again.
    */
   async close(): Promise<void> {
-    this.#closing = true;
-    clearTimeout(this.#timer);
+    this.stopTaking();
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       graceTimer = setTimeout(resolve, CLOSE_GRACE_MS);
