@@ -2,13 +2,18 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -81,7 +86,7 @@ describe('S3 multipart uploads', () => {
     return { uploadId, eTags };
   }
 
-  it('complete joins parts and computes the multipart ETag', async () => {
+  it('complete computes the multipart ETag', async () => {
     const parts = [randomBytes(5 * MIB), randomBytes(5 * MIB), randomBytes(1234)];
     const created = await running.s3.send(
       new CreateMultipartUploadCommand({
@@ -542,5 +547,243 @@ describe('S3 multipart uploads', () => {
     const downloaded = await bodyBytes(got.Body);
     assert.equal(downloaded.length, body.length);
     assert.ok(downloaded.equals(body));
+  });
+
+  /** Uploads `parts` as `key` and completes the upload with all of them. */
+  async function completeObject(key: string, parts: Buffer[]): Promise<void> {
+    const { uploadId, eTags } = await uploadParts(key, parts);
+    await running.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'multipart',
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: eTags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+      }),
+    );
+  }
+
+  it('ranges inside and across parts', async () => {
+    const parts = [randomBytes(5 * MIB), randomBytes(5 * MIB), randomBytes(1234)];
+    const whole = Buffer.concat(parts);
+    await completeObject('ranges.bin', parts);
+
+    const got = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'ranges.bin' }),
+    );
+    assert.equal(got.ContentLength, whole.length);
+    assert.ok((await bodyBytes(got.Body)).equals(whole));
+
+    const boundary = 5 * MIB;
+    const cases: [string, number, number][] = [
+      ['inside the first part', 10, 99],
+      ['first byte', 0, 0],
+      ['last byte of a part', boundary - 1, boundary - 1],
+      ['first byte of a part', boundary, boundary],
+      ['across one boundary', boundary - 100, boundary + 99],
+      ['inside the second part', boundary + 5, 2 * boundary - 5],
+      ['across two boundaries', 3, 2 * boundary + 3],
+      ['the last part exactly', 2 * boundary, whole.length - 1],
+      ['everything', 0, whole.length - 1],
+    ];
+    for (const [label, start, end] of cases) {
+      const ranged = await running.s3.send(
+        new GetObjectCommand({
+          Bucket: 'multipart',
+          Key: 'ranges.bin',
+          Range: `bytes=${start}-${end}`,
+        }),
+      );
+      assert.equal(ranged.ContentRange, `bytes ${start}-${end}/${whole.length}`, label);
+      const bytes = await bodyBytes(ranged.Body);
+      assert.equal(bytes.length, end - start + 1, label);
+      assert.ok(bytes.equals(whole.subarray(start, end + 1)), label);
+    }
+
+    const suffix = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'ranges.bin', Range: 'bytes=-1300' }),
+    );
+    assert.ok((await bodyBytes(suffix.Body)).equals(whole.subarray(whole.length - 1300)));
+    const openEnded = await running.s3.send(
+      new GetObjectCommand({
+        Bucket: 'multipart',
+        Key: 'ranges.bin',
+        Range: `bytes=${boundary - 7}-`,
+      }),
+    );
+    assert.ok((await bodyBytes(openEnded.Body)).equals(whole.subarray(boundary - 7)));
+
+    const secondPart = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'ranges.bin', PartNumber: 2 }),
+    );
+    assert.ok((await bodyBytes(secondPart.Body)).equals(parts[1] ?? Buffer.alloc(0)));
+    const head = await running.s3.send(
+      new HeadObjectCommand({ Bucket: 'multipart', Key: 'ranges.bin' }),
+    );
+    assert.equal(head.ContentLength, whole.length);
+    assert.equal(head.ETag, multipartETag(parts));
+  });
+
+  it('complete keeps part files, frees unlisted', async () => {
+    const before = countObjectFiles(running.dataDir);
+    const parts = [randomBytes(5 * MIB), randomBytes(5 * MIB), randomBytes(100)];
+    const fourth = randomBytes(10);
+    const { uploadId, eTags } = await uploadParts('files.bin', [...parts, fourth]);
+    assert.equal(countObjectFiles(running.dataDir), before + 4);
+
+    events.length = 0;
+    // Parts 1, 2 and 4 make the object, and part 3 is left out.
+    const completed = await running.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'multipart',
+        Key: 'files.bin',
+        UploadId: uploadId,
+        MultipartUpload: {
+          Parts: [
+            { ETag: eTags[0], PartNumber: 1 },
+            { ETag: eTags[1], PartNumber: 2 },
+            { ETag: eTags[3], PartNumber: 4 },
+          ],
+        },
+      }),
+    );
+    assert.equal(countObjectFiles(running.dataDir), before + 3);
+    const stored = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'files.bin' }),
+    );
+    const expected = Buffer.concat([
+      parts[0] ?? Buffer.alloc(0),
+      parts[1] ?? Buffer.alloc(0),
+      fourth,
+    ]);
+    assert.ok((await bodyBytes(stored.Body)).equals(expected));
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.size, 10 * MIB + 10);
+    assert.equal(events[0]?.eTag, completed.ETag?.replace(/"/g, ''));
+
+    await running.s3.send(
+      new PutObjectCommand({ Bucket: 'multipart', Key: 'files.bin', Body: 'small now' }),
+    );
+    assert.equal(countObjectFiles(running.dataDir), before + 1);
+    const got = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'files.bin' }),
+    );
+    assert.equal(await got.Body?.transformToString(), 'small now');
+
+    await completeObject('files.bin', parts);
+    assert.equal(countObjectFiles(running.dataDir), before + 3);
+    await running.s3.send(new DeleteObjectCommand({ Bucket: 'multipart', Key: 'files.bin' }));
+    assert.equal(countObjectFiles(running.dataDir), before);
+
+    await completeObject('batch/one.bin', parts);
+    await completeObject('batch/two.bin', parts.slice(1));
+    assert.equal(countObjectFiles(running.dataDir), before + 5);
+    const deleted = await running.s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'multipart',
+        Delete: { Objects: [{ Key: 'batch/one.bin' }, { Key: 'batch/two.bin' }] },
+      }),
+    );
+    assert.equal(deleted.Deleted?.length, 2);
+    assert.equal(countObjectFiles(running.dataDir), before);
+  });
+
+  it('overwrite during a download keeps its bytes', async () => {
+    const parts = [randomBytes(5 * MIB), randomBytes(5 * MIB), randomBytes(5 * MIB)];
+    await completeObject('busy.bin', parts);
+    const before = countObjectFiles(running.dataDir);
+
+    const got = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'busy.bin' }),
+    );
+    const body = got.Body as AsyncIterable<Uint8Array>;
+    const chunks: Buffer[] = [];
+    const iterator = body[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done !== true) chunks.push(Buffer.from(first.value));
+
+    await running.s3.send(
+      new PutObjectCommand({ Bucket: 'multipart', Key: 'busy.bin', Body: 'x' }),
+    );
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+      chunks.push(Buffer.from(next.value));
+    }
+    assert.ok(Buffer.concat(chunks).equals(Buffer.concat(parts)));
+
+    // The replaced part files go once the download has ended.
+    for (
+      let attempt = 0;
+      countObjectFiles(running.dataDir) !== before - 2 && attempt < 50;
+      attempt++
+    ) {
+      await delay(20);
+    }
+    assert.equal(countObjectFiles(running.dataDir), before - 2);
+  });
+
+  it('copies of a multipart source', async () => {
+    const parts = [randomBytes(5 * MIB), randomBytes(300)];
+    const whole = Buffer.concat(parts);
+    await completeObject('source.bin', parts);
+    const before = countObjectFiles(running.dataDir);
+
+    const copied = await running.s3.send(
+      new CopyObjectCommand({
+        Bucket: 'multipart',
+        Key: 'copy.bin',
+        CopySource: 'multipart/source.bin',
+      }),
+    );
+    assert.equal(copied.CopyObjectResult?.ETag, `"${md5(whole).toString('hex')}"`);
+    assert.equal(countObjectFiles(running.dataDir), before + 1);
+    const got = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'copy.bin' }),
+    );
+    assert.ok((await bodyBytes(got.Body)).equals(whole));
+
+    const created = await running.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'part-copy.bin' }),
+    );
+    const start = 5 * MIB - 50;
+    const partCopy = await running.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'multipart',
+        Key: 'part-copy.bin',
+        UploadId: created.UploadId,
+        PartNumber: 1,
+        CopySource: 'multipart/source.bin',
+        CopySourceRange: `bytes=${start}-${whole.length - 1}`,
+      }),
+    );
+    const expected = whole.subarray(start);
+    assert.equal(partCopy.CopyPartResult?.ETag, `"${md5(expected).toString('hex')}"`);
+    await running.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'multipart',
+        Key: 'part-copy.bin',
+        UploadId: created.UploadId,
+        MultipartUpload: { Parts: [{ ETag: partCopy.CopyPartResult?.ETag, PartNumber: 1 }] },
+      }),
+    );
+    const partGot = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'multipart', Key: 'part-copy.bin' }),
+    );
+    assert.ok((await bodyBytes(partGot.Body)).equals(expected));
+    assert.equal(countObjectFiles(running.dataDir), before + 2);
+  });
+
+  it('DeleteBucket rejects a multipart object', async () => {
+    await running.s3.send(new CreateBucketCommand({ Bucket: 'multipart-delete' }));
+    const upload = new Upload({
+      client: running.s3,
+      params: { Bucket: 'multipart-delete', Key: 'only.bin', Body: randomBytes(11 * MIB) },
+    });
+    await upload.done();
+    await assert.rejects(running.s3.send(new DeleteBucketCommand({ Bucket: 'multipart-delete' })), {
+      name: 'BucketNotEmpty',
+    });
+    const before = countObjectFiles(running.dataDir);
+    await running.s3.send(new DeleteObjectCommand({ Bucket: 'multipart-delete', Key: 'only.bin' }));
+    assert.equal(countObjectFiles(running.dataDir), before - 3);
+    await running.s3.send(new DeleteBucketCommand({ Bucket: 'multipart-delete' }));
   });
 });

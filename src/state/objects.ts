@@ -9,10 +9,19 @@ export interface BucketRecord {
   createdAtMs: number;
 }
 
+/** A file under `<dataDir>/objects/` and its size in bytes. */
+export interface ObjectFile {
+  fileId: string;
+  size: number;
+}
+
 /** The stored attributes of an object, besides its bucket and key. */
 export interface ObjectAttributes {
-  /** Id of the file under `<dataDir>/objects/` that contains the object's bytes. */
-  fileId: string;
+  /**
+   * The files whose bytes, in this order, are the object: one file, or the part files of
+   * a multipart upload. Never empty.
+   */
+  files: ObjectFile[];
   size: number;
   /** The quoted ETag, as S3 sends it. */
   eTag: string;
@@ -38,8 +47,8 @@ export interface StoredObject extends ObjectAttributes {
 /** The outcome of a change to an object row, for notifications and file cleanup. */
 export interface ObjectChange {
   sequencer: string;
-  /** The file of the object the change replaced or removed, to delete after the commit. */
-  replacedFileId: string | undefined;
+  /** The files of the object the change replaced or removed, to delete after the commit. */
+  replacedFileIds: string[];
 }
 
 export interface MultipartUpload {
@@ -69,6 +78,8 @@ CREATE TABLE IF NOT EXISTS s3_buckets (
   region TEXT NOT NULL,
   created_at_ms INTEGER NOT NULL
 );
+-- file_id is the object's file, or '' when the object is several files listed in
+-- s3_object_files (a multipart upload's parts).
 CREATE TABLE IF NOT EXISTS s3_objects (
   bucket TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -85,6 +96,15 @@ CREATE TABLE IF NOT EXISTS s3_objects (
   PRIMARY KEY (bucket, key)
 );
 CREATE INDEX IF NOT EXISTS s3_objects_by_file ON s3_objects (file_id);
+CREATE TABLE IF NOT EXISTS s3_object_files (
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  file_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (bucket, key, position)
+);
+CREATE INDEX IF NOT EXISTS s3_object_files_by_file ON s3_object_files (file_id);
 CREATE TABLE IF NOT EXISTS s3_uploads (
   upload_id TEXT PRIMARY KEY,
   bucket TEXT NOT NULL,
@@ -113,6 +133,9 @@ CREATE TABLE IF NOT EXISTS s3_sequence (
 );
 INSERT OR IGNORE INTO s3_sequence (id, value) VALUES (1, 0);
 `;
+
+/** The `s3_objects.file_id` of an object whose files are rows of `s3_object_files`. */
+const SEVERAL_FILES = '';
 
 interface ObjectRow {
   bucket: string;
@@ -223,7 +246,7 @@ export class ObjectTable {
     const row = this.#sql
       .get('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?')
       .get(bucket, key) as ObjectRow | undefined;
-    return row === undefined ? undefined : objectFromRow(row);
+    return row === undefined ? undefined : this.#objectFromRow(row);
   }
 
   /**
@@ -245,10 +268,9 @@ export class ObjectTable {
   }
 
   #putObject(bucket: string, key: string, attributes: ObjectAttributes): ObjectChange {
-    const previous = this.#sql
-      .get('SELECT file_id FROM s3_objects WHERE bucket = ? AND key = ?')
-      .pluck()
-      .get(bucket, key) as string | undefined;
+    const [onlyFile, ...moreFiles] = attributes.files;
+    if (onlyFile === undefined) throw new Error(`object '${key}' has no files`);
+    const previous = this.#deleteObjectRow(bucket, key) ?? [];
     const sequencer = this.#nextSequencer();
     this.#sql
       .get(
@@ -259,7 +281,7 @@ export class ObjectTable {
       .run(
         bucket,
         key,
-        attributes.fileId,
+        moreFiles.length === 0 ? onlyFile.fileId : SEVERAL_FILES,
         attributes.size,
         attributes.eTag,
         attributes.lastModifiedMs,
@@ -270,10 +292,45 @@ export class ObjectTable {
         JSON.stringify(attributes.checksums),
         attributes.partSizes === undefined ? null : JSON.stringify(attributes.partSizes),
       );
+    if (moreFiles.length > 0) {
+      const insertFile = this.#sql.get(
+        `INSERT INTO s3_object_files (bucket, key, position, file_id, size)
+         VALUES (?, ?, ?, ?, ?)`,
+      );
+      attributes.files.forEach((file, position) =>
+        insertFile.run(bucket, key, position, file.fileId, file.size),
+      );
+    }
+    const newFileIds = new Set(attributes.files.map((file) => file.fileId));
     return {
       sequencer: formatSequencer(sequencer),
-      replacedFileId: previous === attributes.fileId ? undefined : previous,
+      replacedFileIds: previous.filter((fileId) => !newFileIds.has(fileId)),
     };
+  }
+
+  /** Deletes an object's row and file rows; returns its file ids, or undefined without one. */
+  #deleteObjectRow(bucket: string, key: string): string[] | undefined {
+    const fileId = this.#sql
+      .get('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id')
+      .pluck()
+      .get(bucket, key) as string | undefined;
+    if (fileId === undefined) return undefined;
+    if (fileId !== SEVERAL_FILES) return [fileId];
+    const rows = this.#sql
+      .get('DELETE FROM s3_object_files WHERE bucket = ? AND key = ? RETURNING position, file_id')
+      .all(bucket, key) as { position: number; file_id: string }[];
+    return rows.sort((a, b) => a.position - b.position).map((row) => row.file_id);
+  }
+
+  /** Reads the files of an object row in order. */
+  #filesOf(row: ObjectRow): ObjectFile[] {
+    if (row.file_id !== SEVERAL_FILES) return [{ fileId: row.file_id, size: row.size }];
+    return this.#sql
+      .get(
+        `SELECT file_id AS fileId, size FROM s3_object_files WHERE bucket = ? AND key = ?
+         ORDER BY position`,
+      )
+      .all(row.bucket, row.key) as ObjectFile[];
   }
 
   /** Deletes an object's row; undefined when there was none. See putObject for the callback. */
@@ -283,12 +340,12 @@ export class ObjectTable {
     withinTransaction?: (change: ObjectChange) => void,
   ): ObjectChange | undefined {
     return this.inTransaction(() => {
-      const fileId = this.#sql
-        .get('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING file_id')
-        .pluck()
-        .get(bucket, key) as string | undefined;
-      if (fileId === undefined) return undefined;
-      const change = { sequencer: formatSequencer(this.#nextSequencer()), replacedFileId: fileId };
+      const fileIds = this.#deleteObjectRow(bucket, key);
+      if (fileIds === undefined) return undefined;
+      const change = {
+        sequencer: formatSequencer(this.#nextSequencer()),
+        replacedFileIds: fileIds,
+      };
       withinTransaction?.(change);
       return change;
     });
@@ -317,7 +374,7 @@ export class ObjectTable {
       .iterate(bucket, afterKey, prefix) as IterableIterator<ObjectRow>;
     for (const row of rows) {
       if (!row.key.startsWith(prefix)) return;
-      yield objectFromRow(row);
+      yield this.#objectFromRow(row);
     }
   }
 
@@ -413,33 +470,54 @@ export class ObjectTable {
   }
 
   /**
-   * Turns an upload into an object in one transaction: the object row is stored and the
-   * upload with its parts deleted. Returns the change and the part files to remove, or
-   * undefined when the upload no longer exists. See putObject for the callback.
+   * Turns an upload into an object in one transaction: the upload and its part rows are
+   * deleted and the object row is stored, naming the part files in `attributes.files`.
+   * Returns the change and the files of parts the object does not use, to remove after
+   * the commit, or undefined when the upload no longer exists. See putObject for the
+   * callback.
    */
   completeUpload(
     upload: MultipartUpload,
     attributes: ObjectAttributes,
     withinTransaction?: (change: ObjectChange) => void,
-  ): { change: ObjectChange; partFileIds: string[] } | undefined {
+  ): { change: ObjectChange; unusedPartFileIds: string[] } | undefined {
     return this.inTransaction(() => {
       const partFileIds = this.#deleteUpload(upload.uploadId);
       if (partFileIds === undefined) return undefined;
       const change = this.#putObject(upload.bucket, upload.key, attributes);
       withinTransaction?.(change);
-      return { change, partFileIds };
+      const used = new Set(attributes.files.map((file) => file.fileId));
+      return { change, unusedPartFileIds: partFileIds.filter((fileId) => !used.has(fileId)) };
     });
   }
 
-  /** True when an object or a part row points at the file. */
+  /** True when an object row, an object's file row or a part row points at the file. */
   isFileReferenced(fileId: string): boolean {
     const row = this.#sql
       .get(
         `SELECT 1 FROM s3_objects WHERE file_id = @fileId
+         UNION ALL SELECT 1 FROM s3_object_files WHERE file_id = @fileId
          UNION ALL SELECT 1 FROM s3_parts WHERE file_id = @fileId LIMIT 1`,
       )
       .get({ fileId });
     return row !== undefined;
+  }
+
+  #objectFromRow(row: ObjectRow): StoredObject {
+    return {
+      bucket: row.bucket,
+      key: row.key,
+      files: this.#filesOf(row),
+      size: row.size,
+      eTag: row.etag,
+      lastModifiedMs: row.last_modified_ms,
+      sequencer: formatSequencer(row.sequencer),
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      metadata: JSON.parse(row.metadata) as Record<string, string>,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+      checksums: JSON.parse(row.checksums) as Record<string, string>,
+      partSizes: row.part_sizes === null ? undefined : (JSON.parse(row.part_sizes) as number[]),
+    };
   }
 
   #nextSequencer(): number {
@@ -453,23 +531,6 @@ export class ObjectTable {
 /** S3 sequencers are hexadecimal strings; fixed width keeps them ordered as strings too. */
 function formatSequencer(value: number): string {
   return value.toString(16).toUpperCase().padStart(16, '0');
-}
-
-function objectFromRow(row: ObjectRow): StoredObject {
-  return {
-    bucket: row.bucket,
-    key: row.key,
-    fileId: row.file_id,
-    size: row.size,
-    eTag: row.etag,
-    lastModifiedMs: row.last_modified_ms,
-    sequencer: formatSequencer(row.sequencer),
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    checksums: JSON.parse(row.checksums) as Record<string, string>,
-    partSizes: row.part_sizes === null ? undefined : (JSON.parse(row.part_sizes) as number[]),
-  };
 }
 
 function uploadFromRow(row: UploadRow): MultipartUpload {

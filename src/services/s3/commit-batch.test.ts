@@ -16,7 +16,7 @@ function openTable(): ObjectTable {
 
 function attributes(fileId: string): ObjectAttributes {
   return {
-    fileId,
+    files: [{ fileId, size: 1 }],
     size: 1,
     eTag: '"e"',
     lastModifiedMs: 0,
@@ -37,8 +37,8 @@ describe('commit batch', () => {
 
     const [changeA, changeB] = await Promise.all([first, second]);
     assert.ok(changeA.sequencer < changeB.sequencer);
-    assert.equal(table.findObject('photos', 'a')?.fileId, '1'.repeat(32));
-    assert.equal(table.findObject('photos', 'b')?.fileId, '2'.repeat(32));
+    assert.equal(table.findObject('photos', 'a')?.files[0]?.fileId, '1'.repeat(32));
+    assert.equal(table.findObject('photos', 'b')?.files[0]?.fileId, '2'.repeat(32));
   });
 
   it('failed write rolls back only itself', async () => {
@@ -52,7 +52,7 @@ describe('commit batch', () => {
 
     await assert.rejects(failed, { message: 'condition failed' });
     await kept;
-    assert.equal(table.findObject('photos', 'kept')?.fileId, '3'.repeat(32));
+    assert.equal(table.findObject('photos', 'kept')?.files[0]?.fileId, '3'.repeat(32));
     assert.equal(table.findObject('photos', 'rolled-back'), undefined);
   });
 
@@ -60,7 +60,7 @@ describe('commit batch', () => {
     const table = openTable();
     const batch = new CommitBatch(table);
     const first = batch.commit(() => table.putObject('photos', 'a', attributes('5'.repeat(32))));
-    const second = batch.commit(() => table.findObject('photos', 'a')?.fileId);
+    const second = batch.commit(() => table.findObject('photos', 'a')?.files[0]?.fileId);
 
     await first;
     assert.equal(await second, '5'.repeat(32));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 
 import { silentLogger } from '../../log.js';
@@ -39,8 +40,9 @@ describe('object files', () => {
   it('writes, reads ranges and removes', async () => {
     const fileId = await files.write(Readable.from([Buffer.from('0123456789')]), []);
     assert.match(fileId, /^[0-9a-f]{32}$/);
-    assert.equal((await buffer(await files.openRead(fileId))).toString(), '0123456789');
-    assert.equal((await buffer(await files.openRead(fileId, 2, 4))).toString(), '234');
+    const stored = [{ fileId, size: 10 }];
+    assert.equal((await buffer(await files.openRead(stored))).toString(), '0123456789');
+    assert.equal((await buffer(await files.openRead(stored, 2, 4))).toString(), '234');
     await files.remove(fileId);
     assert.deepEqual(allFiles(root), []);
   });
@@ -58,7 +60,7 @@ describe('object files', () => {
     const chunks = Array.from({ length: 56 }, (_, index) => Buffer.alloc(64 * 1024, index));
     const fileId = await files.write(Readable.from(chunks));
 
-    const stored = await buffer(await files.openRead(fileId));
+    const stored = await buffer(await files.openRead([{ fileId, size: 56 * 64 * 1024 }]));
     assert.equal(stored.length, 56 * 64 * 1024);
     assert.ok(stored.equals(Buffer.concat(chunks)));
     await files.remove(fileId);
@@ -66,7 +68,7 @@ describe('object files', () => {
 
   it('empty body makes empty file', async () => {
     const fileId = await files.write(Readable.from([]));
-    assert.equal((await buffer(await files.openRead(fileId))).length, 0);
+    assert.equal((await buffer(await files.openRead([{ fileId, size: 0 }]))).length, 0);
     await files.remove(fileId);
   });
 
@@ -90,6 +92,75 @@ describe('object files', () => {
     assert.ok(folders.size <= 2, `the writes used ${folders.size} folders`);
     for (const fileId of fileIds) assert.match(fileId, /^[0-9a-f]{32}$/);
     for (const fileId of fileIds) await files.remove(fileId);
+    assert.deepEqual(allFiles(root), []);
+  });
+
+  it('reads ranges across several files', async () => {
+    const contents = ['abc', '', 'defg', 'h', 'ijklmn'];
+    const stored = await Promise.all(
+      contents.map(async (text) => ({
+        fileId: await files.write(Readable.from([Buffer.from(text)])),
+        size: text.length,
+      })),
+    );
+    const whole = contents.join('');
+    const cases: [number | undefined, number | undefined][] = [
+      [undefined, undefined],
+      [0, 0],
+      [0, 2],
+      [2, 3],
+      [3, 6],
+      [5, 8],
+      [1, 13],
+      [7, 7],
+      [8, 13],
+      [13, 13],
+      [4, 100],
+    ];
+    for (const [start, end] of cases) {
+      const read = (await buffer(await files.openRead(stored, start, end))).toString();
+      const expected = whole.slice(start ?? 0, end === undefined ? undefined : end + 1);
+      assert.equal(read, expected, `bytes ${start}-${end}`);
+    }
+    for (const file of stored) await files.remove(file.fileId);
+    assert.deepEqual(allFiles(root), []);
+  });
+
+  it('remove waits for a running read', async () => {
+    const first = await files.write(Readable.from([Buffer.alloc(3 * 1024 * 1024, 'a')]));
+    const second = await files.write(Readable.from([Buffer.from('tail')]));
+    const stored = [
+      { fileId: first, size: 3 * 1024 * 1024 },
+      { fileId: second, size: 4 },
+    ];
+    const stream = await files.openRead(stored);
+    await files.remove(first);
+    await files.remove(second);
+    assert.equal(allFiles(root).length, 2);
+
+    const read = await buffer(stream);
+    assert.equal(read.length, 3 * 1024 * 1024 + 4);
+    assert.equal(read.subarray(-4).toString(), 'tail');
+    await delay(50);
+    assert.deepEqual(allFiles(root), []);
+  });
+
+  it('destroyed read frees its files', async () => {
+    const fileIds = await Promise.all(
+      ['one', 'two'].map((text) => files.write(Readable.from([Buffer.from(text)]))),
+    );
+    const stored = fileIds.map((fileId) => ({ fileId, size: 3 }));
+    const unread = await files.openRead(stored);
+    const started = await files.openRead(stored);
+    for (const fileId of fileIds) await files.remove(fileId);
+    assert.equal(allFiles(root).length, 2);
+
+    for await (const chunk of started) {
+      assert.equal((chunk as Buffer).toString(), 'one');
+      break;
+    }
+    unread.destroy();
+    await delay(50);
     assert.deepEqual(allFiles(root), []);
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline, Readable, type Transform } from 'node:stream';
 
 import type { Logger } from '../../log.js';
+import type { ObjectFile } from '../../state/objects.js';
 
 const TEMPORARY_SUFFIX = '.tmp';
 
@@ -33,6 +34,10 @@ export class ObjectFiles {
   readonly #root: string;
   readonly #logger: Logger;
   readonly #folderSyncs = new Map<string, FolderSync>();
+  /** Reads in progress, by file id. A remove() of such a file waits until its count is 0. */
+  readonly #readers = new Map<string, number>();
+  /** Files removed while a read used them, unlinked when their last read ends. */
+  readonly #removeAfterRead = new Set<string>();
   /** Counts the files created, to pick each one's folder (see FILES_PER_FOLDER_TURN). */
   #fileCount = randomInt(256 * FILES_PER_FOLDER_TURN);
 
@@ -80,17 +85,84 @@ export class ObjectFiles {
   }
 
   /**
-   * Opens a file for reading bytes `start` to `end` inclusive (the whole file without
-   * them). The file is open before this returns, so removing it afterwards (an overwrite of
-   * the key) does not cut the read short.
+   * Opens the bytes `start` to `end` inclusive (all without them) of the concatenation of
+   * `files`. Every file in the range counts as read from this call on, so a remove() of
+   * one afterwards (an overwrite of the key) waits until the stream ends or is destroyed.
+   * Call it in the same synchronous step as the row lookup that found the files, because a
+   * remove that came before the call would take the file away. The first file is open before the
+   * promise resolves, so a missing file raises ENOENT here instead of in the stream.
    */
-  async openRead(fileId: string, start?: number, end?: number): Promise<Readable> {
-    const handle = await open(this.#pathOf(fileId), 'r');
-    return handle.createReadStream({ start, end, highWaterMark: FILE_IO_BYTES });
+  async openRead(files: readonly ObjectFile[], start?: number, end?: number): Promise<Readable> {
+    const slices = slicesOf(files, start, end);
+    for (const slice of slices) this.#startRead(slice.fileId);
+    const progress: ReadProgress = { slices, ended: 0, firstHandle: undefined };
+    try {
+      const first = slices[0];
+      if (first !== undefined) progress.firstHandle = await open(this.#pathOf(first.fileId), 'r');
+    } catch (error) {
+      for (const slice of slices) this.#endRead(slice.fileId);
+      throw error;
+    }
+    const stream = Readable.from(this.#readSlices(progress), { objectMode: false });
+    // A stream destroyed before or during the read (a client that went away) ends the
+    // reads of the files it did not finish here.
+    stream.once('close', () => {
+      progress.firstHandle?.close().catch(() => undefined);
+      progress.firstHandle = undefined;
+      for (const slice of slices.slice(progress.ended)) this.#endRead(slice.fileId);
+      progress.ended = slices.length;
+    });
+    return stream;
   }
 
-  /** Removes a file that no committed row points at any more; a missing file is no error. */
+  /** Yields the bytes of each slice in order and ends the read of each file it is done with. */
+  async *#readSlices(progress: ReadProgress): AsyncGenerator<Buffer> {
+    for (const slice of progress.slices) {
+      let handle = progress.firstHandle;
+      progress.firstHandle = undefined;
+      handle ??= await open(this.#pathOf(slice.fileId), 'r');
+      const stream = handle.createReadStream({
+        start: slice.start,
+        end: slice.end,
+        highWaterMark: FILE_IO_BYTES,
+      });
+      try {
+        for await (const chunk of stream) yield chunk as Buffer;
+      } finally {
+        stream.destroy();
+      }
+      this.#endRead(slice.fileId);
+      progress.ended += 1;
+    }
+  }
+
+  #startRead(fileId: string): void {
+    this.#readers.set(fileId, (this.#readers.get(fileId) ?? 0) + 1);
+  }
+
+  #endRead(fileId: string): void {
+    const count = (this.#readers.get(fileId) ?? 1) - 1;
+    if (count > 0) {
+      this.#readers.set(fileId, count);
+      return;
+    }
+    this.#readers.delete(fileId);
+    if (this.#removeAfterRead.delete(fileId)) void this.#unlink(fileId);
+  }
+
+  /**
+   * Removes a file that no committed row points at any more; a missing file is no error.
+   * A file that a read still uses is unlinked when its last read ends.
+   */
   async remove(fileId: string): Promise<void> {
+    if (this.#readers.has(fileId)) {
+      this.#removeAfterRead.add(fileId);
+      return;
+    }
+    await this.#unlink(fileId);
+  }
+
+  async #unlink(fileId: string): Promise<void> {
     try {
       await unlink(this.#pathOf(fileId));
     } catch (error) {
@@ -157,6 +229,40 @@ export class ObjectFiles {
     if (!/^[0-9a-f]{32}$/.test(fileId)) throw new Error(`object file id '${fileId}' is not valid`);
     return path.join(this.#root, fileId.slice(0, 2), fileId);
   }
+}
+
+/** The state of one openRead stream, shared by its generator and its close handler. */
+interface ReadProgress {
+  slices: FileSlice[];
+  /** Slices whose read has ended, from the first. */
+  ended: number;
+  /** The first slice's file, opened by openRead, until the generator takes it. */
+  firstHandle: FileHandle | undefined;
+}
+
+/** Bytes `start` to `end` inclusive of one file. */
+interface FileSlice {
+  fileId: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Maps bytes `start` to `end` inclusive of the concatenated files onto the files that hold
+ * them, skipping files with no byte in the range. Without `start` and `end` the range is
+ * every byte.
+ */
+function slicesOf(files: readonly ObjectFile[], start = 0, end = Infinity): FileSlice[] {
+  const slices: FileSlice[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const fileStart = Math.max(start - offset, 0);
+    const fileEnd = Math.min(end - offset, file.size - 1);
+    if (fileStart <= fileEnd) slices.push({ fileId: file.fileId, start: fileStart, end: fileEnd });
+    offset += file.size;
+    if (offset > end) break;
+  }
+  return slices;
 }
 
 /** The folder fsync in progress and the one queued behind it, for one folder. */

@@ -6,7 +6,7 @@ import { isoTime, sendXml } from '../responses.js';
 import { parseTaggingHeader } from '../tags.js';
 import { requireBucket } from './buckets.js';
 import { copyContent, findCopySource } from './copy-source.js';
-import { commitObject, removeReplaced } from './objects.js';
+import { commitObject, removeFiles } from './objects.js';
 
 /**
  * CopyObject. `x-amz-metadata-directive` COPY (the default) keeps the source's headers and
@@ -34,7 +34,7 @@ export async function copyObject(request: ObjectRequest): Promise<void> {
   const checksum = copied.digest.checksumBase64();
   const checksumName = Object.keys(source.checksums)[0];
   const attributes: ObjectAttributes = {
-    fileId: copied.fileId,
+    files: [{ fileId: copied.fileId, size: copied.size }],
     size: copied.size,
     eTag: `"${copied.md5Hex}"`,
     lastModifiedMs: request.context.nowMs(),
@@ -49,7 +49,7 @@ export async function copyObject(request: ObjectRequest): Promise<void> {
     partSizes: undefined,
   };
   const change = await commitObject(request, attributes, 'ObjectCreated:Copy');
-  await removeReplaced(request, change.replacedFileId);
+  await removeFiles(request, change.replacedFileIds);
   sendXml(request, 'CopyObjectResult', {
     LastModified: isoTime(attributes.lastModifiedMs),
     ETag: attributes.eTag,

@@ -51,14 +51,17 @@ function parseCopySource(header: string): {
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
 }
 
-/** Copies a source object, or a range of it, into a new file; returns it with its MD5. */
+/**
+ * Copies a source object, or a range of it, into a new file; returns it with its MD5. Call it
+ * in the same synchronous step as findCopySource, for the reason openRead gives.
+ */
 export async function copyContent(
   request: S3Request,
   source: StoredObject,
   range: ByteRange | undefined,
 ): Promise<{ fileId: string; size: number; md5Hex: string; digest: DigestStream }> {
   const content: Readable = await request.context.files.openRead(
-    source.fileId,
+    source.files,
     range?.start,
     range?.end,
   );

@@ -13,12 +13,7 @@ import { childNamed, childrenNamed } from '../xml.js';
 import { OWNER, readXmlBody, requireBucket } from './buckets.js';
 import { copyContent, findCopySource } from './copy-source.js';
 import { emitObjectEvent } from './object-events.js';
-import {
-  checkWriteConditions,
-  checksumHeaders,
-  MAX_PART_NUMBER,
-  removeReplaced,
-} from './objects.js';
+import { checkWriteConditions, checksumHeaders, MAX_PART_NUMBER, removeFiles } from './objects.js';
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -134,7 +129,7 @@ async function storePart(
     await request.context.files.remove(part.fileId);
     throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
   }
-  await removeReplaced(request, replaced);
+  await removeFiles(request, replaced === undefined ? [] : [replaced]);
 }
 
 function checksumAlgorithmOf(upload: MultipartUpload): ChecksumAlgorithm | undefined {
@@ -227,20 +222,61 @@ function multipartETag(parts: UploadedPart[]): string {
 }
 
 /**
- * CompleteMultipartUpload: joins the listed parts into one object file. One transaction then
- * stores the object and deletes the upload, and the part files are removed after the commit.
+ * CompleteMultipartUpload: one transaction checks the listed parts against the stored ones,
+ * stores the object as the ordered list of its part files and deletes the upload. The files
+ * of unlisted parts and of the object it replaced are removed after the commit.
  */
 export async function completeMultipartUpload(request: ObjectRequest): Promise<void> {
   const upload = requireUpload(request);
   const requested = parseCompleteRequest(await readXmlBody(request));
-  const parts = matchParts(request, upload, requested);
-  checkWriteConditions(request);
 
-  const files = request.context.files;
-  const joined = (async function* (): AsyncGenerator<Buffer> {
-    for (const part of parts) yield* await files.openRead(part.fileId);
-  })();
-  const fileId = await files.write(joined);
+  const { objects, commits } = request.context;
+  // The parts are matched inside the commit's transaction, because an UploadPart that
+  // replaces a part while this request waits removes the replaced part's file.
+  const completed = await commits.commit(() => {
+    if (objects.findUpload(upload.uploadId) === undefined) {
+      throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
+    }
+    const parts = matchParts(request, upload, requested);
+    checkWriteConditions(request);
+    const attributes = completedObject(request, upload, parts);
+    const result = objects.completeUpload(upload, attributes, (change) =>
+      emitObjectEvent(
+        request,
+        'ObjectCreated:CompleteMultipartUpload',
+        { ...request, sequencer: change.sequencer },
+        attributes,
+      ),
+    );
+    if (result === undefined) throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
+    return { ...result, attributes };
+  });
+  await removeFiles(request, [...completed.unusedPartFileIds, ...completed.change.replacedFileIds]);
+
+  const { attributes } = completed;
+  sendXml(request, 'CompleteMultipartUploadResult', {
+    Location: `http://${request.req.headers.host ?? 'localhost'}/${request.bucket}/${encodeURIComponent(request.key)}`,
+    Bucket: request.bucket,
+    Key: request.key,
+    ETag: attributes.eTag,
+    ...Object.fromEntries(
+      Object.entries(attributes.checksums).map(([name, value]) => [
+        `Checksum${name.toUpperCase()}`,
+        value,
+      ]),
+    ),
+  });
+}
+
+/**
+ * Builds the attributes of the object made of `parts`: its files are the part files, and
+ * with a checksum algorithm it gets the composite checksum when every part has one.
+ */
+function completedObject(
+  request: ObjectRequest,
+  upload: MultipartUpload,
+  parts: UploadedPart[],
+): ObjectAttributes {
   const algorithm = checksumAlgorithmOf(upload);
   const partChecksums = parts.map((part) =>
     algorithm === undefined ? undefined : part.checksums[algorithm],
@@ -249,8 +285,8 @@ export async function completeMultipartUpload(request: ObjectRequest): Promise<v
   if (algorithm !== undefined && partChecksums.every((value) => value !== undefined)) {
     checksums[algorithm] = compositeChecksum(algorithm, partChecksums);
   }
-  const attributes: ObjectAttributes = {
-    fileId,
+  return {
+    files: parts.map((part) => ({ fileId: part.fileId, size: part.size })),
     size: parts.reduce((total, part) => total + part.size, 0),
     eTag: multipartETag(parts),
     lastModifiedMs: request.context.nowMs(),
@@ -260,34 +296,6 @@ export async function completeMultipartUpload(request: ObjectRequest): Promise<v
     checksums,
     partSizes: parts.map((part) => part.size),
   };
-
-  const completed = await request.context.commits.commit(() =>
-    request.context.objects.completeUpload(upload, attributes, (change) =>
-      emitObjectEvent(
-        request,
-        'ObjectCreated:CompleteMultipartUpload',
-        { ...request, sequencer: change.sequencer },
-        attributes,
-      ),
-    ),
-  );
-  if (completed === undefined) {
-    await files.remove(fileId);
-    throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
-  }
-  await Promise.all([
-    ...completed.partFileIds.map((partFile) => files.remove(partFile)),
-    removeReplaced(request, completed.change.replacedFileId),
-  ]);
-  sendXml(request, 'CompleteMultipartUploadResult', {
-    Location: `http://${request.req.headers.host ?? 'localhost'}/${request.bucket}/${encodeURIComponent(request.key)}`,
-    Bucket: request.bucket,
-    Key: request.key,
-    ETag: attributes.eTag,
-    ...Object.fromEntries(
-      Object.entries(checksums).map(([name, value]) => [`Checksum${name.toUpperCase()}`, value]),
-    ),
-  });
 }
 
 /** AbortMultipartUpload: deletes the upload and its parts; 204. */

@@ -59,7 +59,7 @@ export async function putObject(request: ObjectRequest): Promise<void> {
 
   const body = await receiveBody(request);
   const attributes: ObjectAttributes = {
-    fileId: body.fileId,
+    files: [{ fileId: body.fileId, size: body.size }],
     size: body.size,
     eTag: `"${body.md5Hex}"`,
     lastModifiedMs: request.context.nowMs(),
@@ -70,21 +70,21 @@ export async function putObject(request: ObjectRequest): Promise<void> {
     partSizes: undefined,
   };
   const change = await commitObject(request, attributes, 'ObjectCreated:Put');
-  await removeReplaced(request, change.replacedFileId);
+  await removeFiles(request, change.replacedFileIds);
   sendEmpty(request, 200, { ETag: attributes.eTag, ...checksumHeaders(body.checksums) });
 }
 
 /**
  * Commits an object row after its file is written, and emits its event inside the commit's
  * transaction. The bucket and the write conditions are checked again in that transaction,
- * because the upload took time; on failure the new file is removed.
+ * because the upload took time; on failure the object's files are removed.
  */
 export async function commitObject(
   request: ObjectRequest,
   attributes: ObjectAttributes,
   eventName: S3EventName,
 ): Promise<ObjectChange> {
-  const { objects, commits, files } = request.context;
+  const { objects, commits } = request.context;
   try {
     return await commits.commit(() => {
       requireBucket(request);
@@ -99,16 +99,17 @@ export async function commitObject(
       );
     });
   } catch (error) {
-    await files.remove(attributes.fileId);
+    await removeFiles(
+      request,
+      attributes.files.map((file) => file.fileId),
+    );
     throw error;
   }
 }
 
-export async function removeReplaced(
-  request: BucketRequest,
-  fileId: string | undefined,
-): Promise<void> {
-  if (fileId !== undefined) await request.context.files.remove(fileId);
+/** Removes files that no committed row points at any more. */
+export async function removeFiles(request: BucketRequest, fileIds: string[]): Promise<void> {
+  await Promise.all(fileIds.map((fileId) => request.context.files.remove(fileId)));
 }
 
 export function checksumHeaders(checksums: Record<string, string>): Record<string, string> {
@@ -120,8 +121,10 @@ export function checksumHeaders(checksums: Record<string, string>): Record<strin
 }
 
 /**
- * GetObject and HeadObject: conditions, then the whole object, one range or one part. A key
- * overwritten between the lookup and the open has lost its file, so the read starts again.
+ * GetObject and HeadObject: conditions, then the whole object, one range or one part. The
+ * lookup and openRead run in one synchronous step, so an overwrite that commits after the
+ * lookup removes the files only once the read ends. A missing file is looked up again once
+ * or twice before the error is raised.
  */
 export async function getObject(request: ObjectRequest, attempt = 1): Promise<void> {
   const object = requireObject(request);
@@ -157,7 +160,7 @@ export async function getObject(request: ObjectRequest, attempt = 1): Promise<vo
   }
   let content: Readable;
   try {
-    content = await request.context.files.openRead(object.fileId, range?.start, range?.end);
+    content = await request.context.files.openRead(object.files, range?.start, range?.end);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 2) throw error;
     return getObject(request, attempt + 1);
@@ -229,7 +232,7 @@ async function deleteKey(request: BucketRequest, key: string): Promise<void> {
   );
   if (change === undefined) return;
 
-  await removeReplaced(request, change.replacedFileId);
+  await removeFiles(request, change.replacedFileIds);
 }
 
 /** DeleteObjects: up to 1000 keys; Quiet mode lists only the keys that failed. */
