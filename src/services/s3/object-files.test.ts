@@ -66,6 +66,17 @@ describe('object files', () => {
     await files.remove(fileId);
   });
 
+  it('writes a body past two early syncs', async () => {
+    // 72 MiB in 1 MiB chunks: the writes pass two fdatasync points of 32 MiB.
+    const chunks = Array.from({ length: 72 }, (_, index) => Buffer.alloc(1024 * 1024, index));
+    const fileId = await files.write(Readable.from(chunks));
+
+    const stored = await buffer(await files.openRead([{ fileId, size: 72 * 1024 * 1024 }]));
+    assert.equal(stored.length, 72 * 1024 * 1024);
+    assert.ok(stored.equals(Buffer.concat(chunks)));
+    await files.remove(fileId);
+  });
+
   it('empty body makes empty file', async () => {
     const fileId = await files.write(Readable.from([]));
     assert.equal((await buffer(await files.openRead([{ fileId, size: 0 }]))).length, 0);

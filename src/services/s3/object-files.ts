@@ -327,6 +327,13 @@ async function nextBatch(iterator: AsyncIterator<Buffer>): Promise<Batch> {
   return batch;
 }
 
+/**
+ * Bytes written between two background fdatasync calls of a large file. The disk then
+ * writes the file out while the rest arrives, so the fsync at the end has only the tail
+ * left to flush.
+ */
+const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
+
 /** Writes `first` and the batches after it in order, reading the next one during each write. */
 async function writeBatches(
   handle: FileHandle,
@@ -334,21 +341,45 @@ async function writeBatches(
   iterator: AsyncIterator<Buffer>,
 ): Promise<void> {
   let batch = first;
-  for (;;) {
-    const pending = writeAll(handle, batch.buffers);
-    if (batch.done) {
-      await pending;
-      return;
+  let unsyncedBytes = 0;
+  let earlySync: Promise<void> | undefined;
+  // Linux reports a writeback error to one fsync of a descriptor only, so a failed early
+  // sync must fail the write itself.
+  let syncError: Error | undefined;
+  try {
+    for (;;) {
+      const pending = writeAll(handle, batch.buffers);
+      unsyncedBytes += batch.bytes;
+      if (batch.done) {
+        await pending;
+        break;
+      }
+      // The rejection is raised by the `await pending` below; this handler only keeps it from
+      // counting as unhandled while the next batch is read.
+      pending.catch(() => undefined);
+      try {
+        batch = await nextBatch(iterator);
+      } finally {
+        await pending;
+      }
+      if (unsyncedBytes >= EARLY_SYNC_BYTES && earlySync === undefined) {
+        unsyncedBytes = 0;
+        earlySync = handle
+          .datasync()
+          .catch((error: unknown) => {
+            syncError ??= error instanceof Error ? error : new Error(String(error));
+          })
+          .finally(() => {
+            earlySync = undefined;
+          });
+      }
+      if (syncError !== undefined) break;
     }
-    // The rejection is raised by the `await pending` below; this handler only keeps it from
-    // counting as unhandled while the next batch is read.
-    pending.catch(() => undefined);
-    try {
-      batch = await nextBatch(iterator);
-    } finally {
-      await pending;
-    }
+  } finally {
+    // The handle must not close under a running fdatasync.
+    await earlySync;
   }
+  if (syncError !== undefined) throw syncError;
 }
 
 /** Writes all of `buffers` at the file position, repeating after a short write. */
