@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 
+import { PreparedStatements } from './prepared-statements.js';
+
 /** One bucket's notification configurations as stored: S3's JSON shapes, not parsed here. */
 export interface StoredNotifications {
   bucket: string;
@@ -19,29 +21,30 @@ CREATE TABLE IF NOT EXISTS s3_notifications (
  * commits before it returns. A bucket without a row has no configurations.
  */
 export class NotificationTable {
-  readonly #db: Database.Database;
+  readonly #sql: PreparedStatements;
 
   constructor(db: Database.Database) {
-    this.#db = db;
+    this.#sql = new PreparedStatements(db);
   }
 
   /** Returns a bucket's configurations as JSON text, or undefined when it has none. */
   find(bucket: string): string | undefined {
-    return this.#db
-      .prepare('SELECT configurations FROM s3_notifications WHERE bucket = ?')
+    // Every object write looks its bucket up here.
+    return this.#sql
+      .get('SELECT configurations FROM s3_notifications WHERE bucket = ?')
       .pluck()
       .get(bucket) as string | undefined;
   }
 
   /** Replaces a bucket's configurations. */
   put(bucket: string, configurations: string): void {
-    this.#db
-      .prepare('INSERT OR REPLACE INTO s3_notifications (bucket, configurations) VALUES (?, ?)')
+    this.#sql
+      .get('INSERT OR REPLACE INTO s3_notifications (bucket, configurations) VALUES (?, ?)')
       .run(bucket, configurations);
   }
 
   /** Removes a bucket's configurations, as deleting the bucket does. */
   delete(bucket: string): void {
-    this.#db.prepare('DELETE FROM s3_notifications WHERE bucket = ?').run(bucket);
+    this.#sql.get('DELETE FROM s3_notifications WHERE bucket = ?').run(bucket);
   }
 }
