@@ -227,6 +227,31 @@ describe('HTTP gateway', () => {
     assert.equal(under.status, 201);
   });
 
+  it('passes every header of many', async () => {
+    const headers = Object.fromEntries(
+      Array.from({ length: 1100 }, (_, index) => [`x-h${index}`, 'v']),
+    );
+    const response = await get('/http/items/1', { headers });
+    assert.equal(response.status, 200);
+    const event = (await response.json()) as { headers: Record<string, string> };
+    assert.equal(event.headers['x-h1099'], 'v');
+  });
+
+  it('counts header values past the first thousand', async () => {
+    const headers: Record<string, string> = Object.fromEntries(
+      Array.from({ length: 1030 }, (_, index) => [`a${index}`, 'v']),
+    );
+    headers['x-last'] = 'b'.repeat(9_600);
+    const response = await get('/http/items/1', { headers });
+    assert.equal(response.status, 431);
+  });
+
+  it('answers a 20 KB header with the JSON 431', async () => {
+    const response = await get('/http/items/1', { headers: { 'x-big': 'a'.repeat(20_000) } });
+    assert.equal(response.status, 431);
+    assert.deepEqual(await response.json(), { message: 'Request Header Fields Too Large' });
+  });
+
   it('rejects a body over 10 MB', async () => {
     const response = await get('/http/upload', {
       method: 'POST',

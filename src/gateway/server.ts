@@ -88,7 +88,9 @@ export class HttpGateway {
     this.#options = options;
     this.#integrationTimeoutMs = { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs };
     this.#urls = new Map(options.functionUrls.map((url) => [url.functionName, url]));
-    this.#server = http.createServer({ noDelay: true }, (req, res) => {
+    // Node.js keeps 1,023 header pairs and 16 KiB of header by default, dropping the rest or
+    // answering 431 with no body. The gateway reads them all and applies API Gateway's limit.
+    this.#server = http.createServer({ noDelay: true, maxHeaderSize: 64 * 1024 }, (req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         this.#options.logger.error({ err: error, url: req.url }, 'gateway request failed');
         if (!res.headersSent)
@@ -97,6 +99,7 @@ export class HttpGateway {
       });
     });
     this.#server.requestTimeout = 0;
+    this.#server.maxHeadersCount = 0;
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
