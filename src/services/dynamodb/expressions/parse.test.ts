@@ -89,6 +89,25 @@ describe('expression parsing', () => {
     });
   });
 
+  it('rejects expressions over 4 KB', () => {
+    const text = `${'a = :x OR '.repeat(410)}a = :x`;
+    assert.throws(() => parseCondition(text, 'FilterExpression', attributes([':x'])), {
+      message: `Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: ${text.length}`,
+    });
+  });
+
+  it('rejects nesting deeper than the parser', () => {
+    const text = `${'('.repeat(2000)}a = :x${')'.repeat(2000)}`;
+    assert.throws(() => parseCondition(text, 'FilterExpression', attributes([':x'])), {
+      message:
+        'Invalid FilterExpression: The expression is nested too deeply; remove some parentheses',
+    });
+    const unclosed = `${'('.repeat(2040)}a = :x`;
+    assert.throws(() => parseCondition(unclosed, 'KeyConditionExpression', attributes([':x'])), {
+      code: 'ValidationException',
+    });
+  });
+
   it('checks functions and their operands', () => {
     assert.throws(
       () => parseCondition('attribute_exists(:x)', 'ConditionExpression', attributes([':x'])),

@@ -178,12 +178,28 @@ export function parseProjection(text: string, attributes: ExpressionAttributes):
   return paths;
 }
 
+/** DynamoDB's limit on the length of any expression string, in bytes. */
+const MAX_EXPRESSION_BYTES = 4096;
+
 function parseText(text: string, kind: ExpressionKind, startRule: string): unknown {
   if (text.trim() === '')
     throw validationError(`Invalid ${kind}: The expression can not be empty;`);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_EXPRESSION_BYTES) {
+    // NOTE: the 4 KB limit is documented; this message's wording is unconfirmed.
+    throw validationError(
+      `Invalid ${kind}: Expression size has exceeded the maximum allowed size; expression size: ${bytes}`,
+    );
+  }
   try {
     return parseWithGrammar(text, startRule);
   } catch (error) {
+    if (error instanceof RangeError) {
+      // A few thousand nested parentheses, still under 4 KB, exhaust the parser's stack.
+      throw validationError(
+        `Invalid ${kind}: The expression is nested too deeply; remove some parentheses`,
+      );
+    }
     const offset = syntaxErrorOffset(error);
     if (offset === undefined) throw error;
     const { token, near } = tokenNear(text, offset);
