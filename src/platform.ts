@@ -440,6 +440,7 @@ export class Platform {
     }
     if (this.#gateway !== undefined) {
       const routes = new RouteTable(http.apis, http.routes);
+      changes.push(...routeChanges(this.#gateway.routes, routes));
       this.#gateway.update(routes, http.functionUrls);
     }
     return changes;
@@ -531,4 +532,16 @@ export class Platform {
     await Promise.race([finished, limit, options.interrupt ?? limit]);
     clearTimeout(timer);
   }
+}
+
+/** Describes the routes that a reload added or removed, one line each. */
+function routeChanges(before: RouteTable, after: RouteTable): string[] {
+  const describe = (table: RouteTable) =>
+    new Set(table.routes.map((route) => `${route.method} ${route.path} -> ${route.functionName}`));
+  const old = describe(before);
+  const next = describe(after);
+  return [
+    ...[...old].filter((route) => !next.has(route)).map((route) => `route ${route} removed`),
+    ...[...next].filter((route) => !old.has(route)).map((route) => `route ${route} added`),
+  ];
 }

@@ -132,6 +132,23 @@ describe('lambdacraft up hot reload', () => {
     assert.equal((await invoke('Edited')).version, 'v4');
   });
 
+  it('reports routes a template edit adds and removes', async () => {
+    const mark = stdout.length;
+    const events = `
+      Events:
+        Count:
+          Type: HttpApi
+          Properties:
+            Path: /count
+            Method: GET`;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5, events));
+    await waitForOutput(/reloaded template\.yaml: .*route GET \/count -> Counter added\n/, mark);
+
+    const back = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5));
+    await waitForOutput(/reloaded template\.yaml: .*route GET \/count -> Counter removed\n/, back);
+  });
+
   it('applies reserved concurrency and EventInvokeConfig from an edited template', async () => {
     const mark = stdout.length;
     const properties = `

@@ -280,7 +280,7 @@ function watchProject(project: Project, platform: Platform, options: UpOptions):
       });
       watcher.update(watchTargets(reloaded));
       output.line(
-        `reloaded ${path.basename(template.file)}: ${lines.join('; ') || 'no function changed'}`,
+        `reloaded ${path.basename(template.file)}: ${lines.join('; ') || 'nothing changed'}`,
       );
     }
     for (const functionName of changes.functions) {

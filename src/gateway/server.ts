@@ -181,16 +181,17 @@ export class HttpGateway {
     send(res, response);
   }
 
-  get #routes(): RouteTable {
+  /** The routes the gateway serves now. */
+  get routes(): RouteTable {
     return this.#options.routes;
   }
 
   /** Returns the response to a request that no route or function URL serves. */
   #unmatchedResponse(rawPath: string): GatewayResponse {
-    if (this.#routes.hasHttpApi && decodeHttpApiPath(rawPath) === undefined) {
+    if (this.routes.hasHttpApi && decodeHttpApiPath(rawPath) === undefined) {
       return invalidPathResponse();
     }
-    return this.#routes.hasRestApi ? missingToken() : notFound();
+    return this.routes.hasRestApi ? missingToken() : notFound();
   }
 
   /**
@@ -232,7 +233,7 @@ export class HttpGateway {
       if (url !== undefined)
         return { kind: 'url', url, path: slash === -1 ? '/' : rest.slice(slash) };
     }
-    const match = this.#routes.match(method, rawPath);
+    const match = this.routes.match(method, rawPath);
     return match && { kind: 'route', match, path: rawPath };
   }
 

@@ -152,7 +152,10 @@ export class S3Service {
     ids: { requestId: string; hostId: string },
   ): void {
     const fields = { requestId: ids.requestId, method: req.method, url: req.url };
-    if (!isS3Error(error) || error.status >= 500) {
+    if (isS3Error(error) && error.code === 'NotImplemented') {
+      // A 501 names a feature the service lacks: worth a line, but no stack.
+      this.#logger.warn({ ...fields, reason: error.message }, 's3 request needs a missing feature');
+    } else if (!isS3Error(error) || error.status >= 500) {
       this.#logger.error({ ...fields, err: error }, 's3 request failed');
     } else {
       this.#logger.debug({ ...fields, code: error.code }, 's3 request rejected');
