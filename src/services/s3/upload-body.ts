@@ -13,13 +13,6 @@ import {
 import { headerValue, type S3Request } from './context.js';
 import { s3Error } from './errors.js';
 import { STREAMING_SIGNED, UNSIGNED_PAYLOAD } from './sigv4.js';
-import { WorkerHashes } from './worker-hashes.js';
-
-/**
- * Bodies of at least this size are hashed on a worker thread. For smaller ones the copy and
- * the messages would cost about as much as the hashing they move (an estimate).
- */
-export const OFF_THREAD_HASH_BYTES = 1024 * 1024;
 
 /** Largest object a single PUT may upload (5 GiB), as S3 documents it. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
@@ -64,18 +57,10 @@ export async function receiveBody(
     expected?.algorithm,
     /^[0-9a-f]{64}$/.test(payloadHash),
     declaredSize >= 0 ? declaredSize : MAX_PUT_BYTES,
-    declaredSize,
   );
-  let fileId: string;
-  try {
-    fileId = await writeFile(request, decodedChunks(request.req, decoder, digest));
-  } catch (error) {
-    digest.discard();
-    throw error;
-  }
+  const fileId = await writeFile(request, decodedChunks(request.req, decoder, digest));
 
   try {
-    await digest.finish();
     checkBody(digest, {
       declaredSize,
       contentMd5,
@@ -124,8 +109,6 @@ async function* decodedChunks(
       digest.update(piece);
       yield piece;
     }
-    const hashing = digest.backpressure();
-    if (hashing !== undefined) await hashing;
   }
   decoder?.finish();
 }
@@ -138,8 +121,6 @@ export async function* digestedChunks(
   for await (const chunk of source) {
     digest.update(chunk);
     yield chunk;
-    const hashing = digest.backpressure();
-    if (hashing !== undefined) await hashing;
   }
 }
 
@@ -340,36 +321,24 @@ function checkBody(digest: DigestStream, expectations: BodyExpectations): void {
 /** Passes bytes through while counting them and computing MD5 and the requested checksums. */
 export class DigestStream extends Transform {
   size = 0;
-  readonly #md5: Hash | undefined;
+  readonly #md5: Hash = createHash('md5');
   readonly #sha256: Hash | undefined;
-  readonly #worker: WorkerHashes | undefined;
   readonly #checksum: Checksum | undefined;
   #checksumValue: string | undefined;
   #md5Hex: string | undefined;
-  #sha256Hex: string | undefined;
 
   readonly #maxBytes: number;
 
-  /**
-   * `maxBytes` bounds the body, so a body longer than it declared fails before the disk
-   * fills. A body expected to reach OFF_THREAD_HASH_BYTES has its MD5 and SHA-256 computed
-   * on a worker thread; `finish` then waits for them.
-   */
+  /** `maxBytes` bounds the body, so a body longer than it declared fails before the disk fills. */
   constructor(
     algorithm: ChecksumAlgorithm | undefined,
     hashSha256: boolean,
     maxBytes = Number.MAX_SAFE_INTEGER,
-    expectedBytes = 0,
   ) {
     super();
     this.#checksum = algorithm === undefined ? undefined : createChecksum(algorithm);
+    this.#sha256 = hashSha256 ? createHash('sha256') : undefined;
     this.#maxBytes = maxBytes;
-    if (expectedBytes >= OFF_THREAD_HASH_BYTES) {
-      this.#worker = new WorkerHashes(hashSha256 ? ['md5', 'sha256'] : ['md5']);
-    } else {
-      this.#md5 = createHash('md5');
-      this.#sha256 = hashSha256 ? createHash('sha256') : undefined;
-    }
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -391,41 +360,18 @@ export class DigestStream extends Transform {
         `The body is longer than the declared ${this.#maxBytes} bytes.`,
       );
     }
-    this.#md5?.update(chunk);
+    this.#md5.update(chunk);
     this.#sha256?.update(chunk);
-    this.#worker?.update(chunk);
     this.#checksum?.update(chunk);
   }
 
-  /** Returns a promise to await before the next chunk while the hash worker falls behind. */
-  backpressure(): Promise<void> | undefined {
-    return this.#worker?.backpressure();
-  }
-
-  /** Computes the digests; call it after the last chunk and before the getters below. */
-  async finish(): Promise<void> {
-    if (this.#worker === undefined) {
-      this.#md5Hex ??= this.#md5?.digest('hex');
-      this.#sha256Hex ??= this.#sha256?.digest('hex');
-      return;
-    }
-    const [md5Hex, sha256Hex] = await this.#worker.digest();
-    this.#md5Hex = md5Hex;
-    this.#sha256Hex = sha256Hex;
-  }
-
-  /** Stops hashing a body that will not be stored. */
-  discard(): void {
-    this.#worker?.discard();
-  }
-
   md5Hex(): string {
-    if (this.#md5Hex === undefined) throw new Error('DigestStream.finish() was not awaited');
+    this.#md5Hex ??= this.#md5.digest('hex');
     return this.#md5Hex;
   }
 
   sha256Hex(): string | undefined {
-    return this.#sha256Hex;
+    return this.#sha256?.digest('hex');
   }
 
   checksumBase64(): string | undefined {

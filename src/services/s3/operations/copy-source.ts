@@ -71,16 +71,7 @@ export async function copyContent(
   const digest = new DigestStream(
     checksum !== undefined && isChecksumAlgorithm(checksum) ? checksum : undefined,
     false,
-    Number.MAX_SAFE_INTEGER,
-    range === undefined ? source.size : range.end - range.start + 1,
   );
-  let fileId: string;
-  try {
-    fileId = await request.context.files.write(digestedChunks(content, digest));
-    await digest.finish();
-  } catch (error) {
-    digest.discard();
-    throw error;
-  }
+  const fileId = await request.context.files.write(digestedChunks(content, digest));
   return { fileId, size: digest.size, md5Hex: digest.md5Hex(), digest };
 }
