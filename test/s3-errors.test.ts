@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -326,6 +327,39 @@ describe('S3 errors', () => {
       'body',
     );
     assertS3Error(response, 400, 'XAmzContentSHA256Mismatch');
+  });
+
+  it('large body digests are checked', async () => {
+    // Over 1 MiB, so the body is written in several batches before the digests are checked.
+    const body = Buffer.alloc(3 * 1024 * 1024 + 5, 'z');
+    const before = countObjectFiles(running.dataDir);
+    const shaMismatch = await rawRequest(
+      running.endpoint,
+      'PUT',
+      '/errors/large-sha',
+      { 'x-amz-content-sha256': 'a'.repeat(64) },
+      body,
+    );
+    assertS3Error(shaMismatch, 400, 'XAmzContentSHA256Mismatch');
+    const md5Mismatch = await rawRequest(
+      running.endpoint,
+      'PUT',
+      '/errors/large-md5',
+      { 'content-md5': createHash('md5').update('other').digest('base64') },
+      body,
+    );
+    assertS3Error(md5Mismatch, 400, 'BadDigest');
+    assert.equal(countObjectFiles(running.dataDir), before);
+
+    const put = await running.s3.send(
+      new PutObjectCommand({ Bucket: 'errors', Key: 'large-good', Body: body }),
+    );
+    assert.equal(put.ETag, `"${createHash('md5').update(body).digest('hex')}"`);
+    const got = await running.s3.send(
+      new GetObjectCommand({ Bucket: 'errors', Key: 'large-good' }),
+    );
+    const stored = await got.Body?.transformToByteArray();
+    assert.ok(stored !== undefined && Buffer.from(stored).equals(body));
   });
 
   it('body without Content-Length raises 411', async () => {
