@@ -110,9 +110,12 @@ const NO_SETTINGS: FunctionSettings = {
 let privateTmpCheck: ReturnType<typeof checkPrivateTmp> | undefined;
 
 export interface CloseOptions {
-  /** How long invocations in flight may run on before their environments stop; 0 by default. */
+  /**
+   * How long invocations and AWS endpoint requests in flight may run on before the
+   * environments stop; 0 by default.
+   */
   drainMs?: number;
-  /** Ends the wait for invocations in flight early, when it resolves. */
+  /** Ends the wait for work in flight early, when it resolves. */
   interrupt?: Promise<void>;
 }
 
@@ -495,10 +498,15 @@ export class Platform {
     }
   }
 
+  /** The number of requests to the AWS endpoint whose response is not sent yet. */
+  get endpointRequestsInFlight(): number {
+    return this.#endpoint?.requestsInFlight ?? 0;
+  }
+
   /**
-   * Stops taking work, lets invocations in flight finish for up to `drainMs` (or until
-   * `interrupt` resolves), then stops every environment, closes the front doors and writes
-   * what the store still holds.
+   * Stops taking work, lets invocations and AWS endpoint requests in flight finish for up
+   * to `drainMs` (or until `interrupt` resolves), then stops every environment, closes the
+   * front doors and writes what the store still holds.
    */
   async close(options: CloseOptions = {}): Promise<void> {
     // The async dispatcher and the stream pollers stop claiming work first. Their running
@@ -519,7 +527,10 @@ export class Platform {
     this.store.close();
   }
 
-  /** Waits until no invocation runs and the pollers stopped, for at most `drainMs`. */
+  /**
+   * Waits until no invocation runs, no request to the AWS endpoint is in flight and the
+   * pollers stopped, for at most `drainMs`.
+   */
   async #drain(options: CloseOptions, stopped: Promise<unknown>): Promise<void> {
     const drainMs = options.drainMs ?? 0;
     if (drainMs <= 0) return;
@@ -528,7 +539,9 @@ export class Platform {
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
     });
-    const finished = Promise.all([this.invoker.idle(), stopped]).then(() => undefined);
+    const finished = Promise.all([this.invoker.idle(), this.#endpoint?.idle(), stopped]).then(
+      () => undefined,
+    );
     await Promise.race([finished, limit, options.interrupt ?? limit]);
     clearTimeout(timer);
   }

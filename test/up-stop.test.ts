@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,10 @@ Resources:
           Properties:
             Path: /sleep
             Method: GET
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: stop-uploads
 `;
 
 describe('lambdacraft up stop', () => {
@@ -72,8 +77,36 @@ describe('lambdacraft up stop', () => {
     assert.ok(runtimePids.includes(body.pid));
     const [code] = (await once(up.child, 'exit')) as [number | null];
     assert.equal(code, 0);
-    assert.match(up.stdout(), /Waiting up to 5 s for 1 invocation\(s\) in flight/);
+    assert.match(
+      up.stdout(),
+      /Waiting up to 5 s for 1 invocation\(s\) and 0 AWS endpoint request\(s\) in flight/,
+    );
     assert.deepEqual(runtimePids.filter(isRunning), []);
+  });
+
+  it('lets an upload in flight finish', async () => {
+    const up = await start();
+    const body = Buffer.alloc(2 * 1024 * 1024, 'u');
+    const { port } = new URL(up.endpoint);
+    const request = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: '/stop-uploads/slow.bin',
+      headers: { 'content-length': String(body.length) },
+    });
+    const response = once(request, 'response') as Promise<[http.IncomingMessage]>;
+    request.write(body.subarray(0, 1024 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    up.child.kill('SIGINT');
+    await waitFor(() => up.stdout().includes('1 AWS endpoint request(s) in flight'));
+    request.end(body.subarray(1024 * 1024));
+
+    const [answered] = await response;
+    answered.resume();
+    assert.equal(answered.statusCode, 200);
+    const [code] = (await once(up.child, 'exit')) as [number | null];
+    assert.equal(code, 0);
   });
 
   it('ends invocations at a second Ctrl-C', async () => {

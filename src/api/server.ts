@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { handleMetrics } from '../metering/metrics-route.js';
-import { listenOn, stopServer } from '../net/http-server.js';
+import { listenOn, RequestsInFlight, stopServer } from '../net/http-server.js';
 import type { DynamoDBService } from '../services/dynamodb/service.js';
 import type { S3Service } from '../services/s3/service.js';
 import {
@@ -94,10 +94,12 @@ const ROUTES: ApiRoute[] = [
 export class AwsEndpoint {
   readonly #server: http.Server;
   readonly #options: AwsEndpointOptions;
+  readonly #inFlight = new RequestsInFlight();
 
   constructor(options: AwsEndpointOptions) {
     this.#options = options;
     this.#server = http.createServer({ noDelay: true, keepAliveTimeout: 60_000 }, (req, res) => {
+      this.#inFlight.track(res);
       this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
     });
     // Invocations may run for the 900 s maximum timeout.
@@ -110,6 +112,16 @@ export class AwsEndpoint {
 
   closeAllConnections(): void {
     this.#server.closeAllConnections();
+  }
+
+  /** The number of requests to the endpoint in flight (an upload, an invocation). */
+  get requestsInFlight(): number {
+    return this.#inFlight.count;
+  }
+
+  /** Resolves once no request to the endpoint is in flight. */
+  idle(): Promise<void> {
+    return this.#inFlight.idle();
   }
 
   close(): Promise<void> {

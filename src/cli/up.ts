@@ -47,7 +47,7 @@ async function listening<T>(started: Promise<T>, port: number, option: string): 
 }
 
 /**
- * How long a stop lets invocations in flight finish before their environments end. It stays
+ * How long a stop lets work in flight finish before the environments end. It stays
  * under the 10 s that `docker stop` waits after SIGTERM before it kills.
  */
 const STOP_DRAIN_MS = 5_000;
@@ -197,10 +197,11 @@ async function serve(
   const watcher = watchProject(project, platform, options);
   await nextStopSignal(logger, 'stopping').signalled;
   watcher.close();
-  const running = platform.invoker.running;
-  if (running > 0) {
+  const invocations = platform.invoker.running;
+  const requests = platform.endpointRequestsInFlight;
+  if (invocations > 0 || requests > 0) {
     output.line(
-      `Waiting up to ${STOP_DRAIN_MS / 1000} s for ${running} invocation(s) in flight; press Ctrl-C again to end them now.`,
+      `Waiting up to ${STOP_DRAIN_MS / 1000} s for ${invocations} invocation(s) and ${requests} AWS endpoint request(s) in flight; press Ctrl-C again to end them now.`,
     );
   }
   const secondSignal = nextStopSignal(logger, 'ending invocations in flight now');
