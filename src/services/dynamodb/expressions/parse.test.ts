@@ -96,6 +96,38 @@ describe('expression parsing', () => {
     });
   });
 
+  it('limits operators to 300', () => {
+    const comparisons = (count: number) =>
+      Array.from({ length: count }, () => 'a = :x').join(' OR ');
+    assert.doesNotThrow(() =>
+      parseCondition(comparisons(300), 'FilterExpression', attributes([':x'])),
+    );
+    assert.throws(() => parseCondition(comparisons(301), 'FilterExpression', attributes([':x'])), {
+      message:
+        'Invalid FilterExpression: The expression contains too many operators; operator count: 301',
+    });
+    // One + per SET action, as DynamoDB allows: 301 actions of about 10 bytes each.
+    const sums = `SET ${Array.from({ length: 301 }, (_, index) => `a${index}=:x+:x`).join(',')}`;
+    assert.throws(() => parseUpdate(sums, attributes([':x'])), {
+      message:
+        'Invalid UpdateExpression: The expression contains too many operators; operator count: 301',
+    });
+  });
+
+  it('limits IN to 100 operands', () => {
+    const list = (count: number) => Array.from({ length: count }, () => ':x').join(', ');
+    assert.doesNotThrow(() =>
+      parseCondition(`a IN (${list(100)})`, 'ConditionExpression', attributes([':x'])),
+    );
+    assert.throws(
+      () => parseCondition(`a IN (${list(101)})`, 'ConditionExpression', attributes([':x'])),
+      {
+        message:
+          'Invalid ConditionExpression: The IN operator is provided with too many operands; number of operands: 101',
+      },
+    );
+  });
+
   it('rejects nesting deeper than the parser', () => {
     const text = `${'('.repeat(2000)}a = :x${')'.repeat(2000)}`;
     assert.throws(() => parseCondition(text, 'FilterExpression', attributes([':x'])), {

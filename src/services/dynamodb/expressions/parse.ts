@@ -135,6 +135,7 @@ export function parseCondition(
 ): Condition {
   const raw = parseText(text, kind, 'ConditionStart');
   checkNames(raw, kind);
+  checkOperators(raw, kind);
   return new Resolver(kind, attributes).condition(raw as RawNode);
 }
 
@@ -143,6 +144,7 @@ export function parseUpdate(text: string, attributes: ExpressionAttributes): Upd
   const kind = 'UpdateExpression';
   const raw = parseText(text, kind, 'UpdateStart') as RawClause[];
   checkNames(raw, kind);
+  checkOperators(raw, kind);
   const resolver = new Resolver(kind, attributes);
   const seen = new Set<string>();
   const clauses = raw.map((clause) => {
@@ -172,6 +174,7 @@ export function parseProjection(text: string, attributes: ExpressionAttributes):
   const kind = 'ProjectionExpression';
   const raw = parseText(text, kind, 'ProjectionStart') as RawNode[];
   checkNames(raw, kind);
+  checkOperators(raw, kind);
   const resolver = new Resolver(kind, attributes);
   const paths = raw.map((node) => resolver.path(node));
   checkOverlap(paths, kind);
@@ -186,7 +189,8 @@ function parseText(text: string, kind: ExpressionKind, startRule: string): unkno
     throw validationError(`Invalid ${kind}: The expression can not be empty;`);
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_EXPRESSION_BYTES) {
-    // NOTE: the 4 KB limit is documented; this message's wording is unconfirmed.
+    // NOTE: DynamoDB's message contains the words up to "allowed size"; the size after
+    // them is unconfirmed.
     throw validationError(
       `Invalid ${kind}: Expression size has exceeded the maximum allowed size; expression size: ${bytes}`,
     );
@@ -243,6 +247,45 @@ function checkNames(raw: unknown, kind: ExpressionKind): void {
   if (reserved !== undefined) {
     throw validationError(
       `Invalid ${kind}: Attribute name is a reserved keyword; reserved keyword: ${reserved}`,
+    );
+  }
+}
+
+/** DynamoDB's limit on the operators and functions of one expression. */
+const MAX_OPERATORS = 300;
+/** DynamoDB's limit on the list of an IN comparison. */
+const MAX_IN_OPERANDS = 100;
+/** Node types that count as an operator or a function. */
+const COUNTED_OPERATORS = new Set(['compare', 'between', 'in', 'function', 'call', 'arithmetic']);
+
+/**
+ * Raises DynamoDB's errors for an IN list over 100 operands and for more than 300 operators
+ * and functions in one expression.
+ */
+function checkOperators(raw: unknown, kind: ExpressionKind): void {
+  let operators = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as RawNode & { list?: unknown[] };
+    if (record.type === 'path') return;
+    if (record.type !== undefined && COUNTED_OPERATORS.has(record.type)) operators += 1;
+    if (record.type === 'in' && (record.list?.length ?? 0) > MAX_IN_OPERANDS) {
+      throw validationError(
+        `Invalid ${kind}: The IN operator is provided with too many operands; number of operands: ${record.list?.length}`,
+      );
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(raw);
+  // NOTE: AND, OR and NOT are not counted here. Whether DynamoDB counts them is not
+  // documented, and leaving them out never rejects an expression that DynamoDB accepts.
+  if (operators > MAX_OPERATORS) {
+    throw validationError(
+      `Invalid ${kind}: The expression contains too many operators; operator count: ${operators}`,
     );
   }
 }
