@@ -12,6 +12,7 @@ import type { SchedulerClock } from '../src/services/schedules/scheduler.js';
 import type { InvocationRecord } from '../src/state/store.js';
 import { loadTemplate, type LoadedTemplate } from '../src/template/load.js';
 import { isolateAwsEnvironment, PROJECTS_DIR } from './helpers.js';
+import { FakeClock } from '../src/services/schedules/fake-clock.js';
 
 isolateAwsEnvironment();
 
@@ -21,45 +22,6 @@ const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 /** AWS SAM CLI's rendered sample of the Scheduled Event. */
 const RENDERED_EVENT = path.join(PROJECT_DIR, 'events', 'cloudwatch-scheduled-event.json');
 const MINUTE_MS = 60_000;
-
-/** A scheduler clock that moves only when the test advances it. */
-class FakeClock implements SchedulerClock {
-  #nowMs: number;
-  #timers = new Map<number, { atMs: number; callback: () => void }>();
-  #nextId = 1;
-
-  constructor(startMs: number) {
-    this.#nowMs = startMs;
-  }
-
-  now(): number {
-    return this.#nowMs;
-  }
-
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const id = this.#nextId++;
-    this.#timers.set(id, { atMs: this.#nowMs + delayMs, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-
-  advance(ms: number): void {
-    const endMs = this.#nowMs + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()]
-        .filter(([, timer]) => timer.atMs <= endMs)
-        .sort((a, b) => a[1].atMs - b[1].atMs)[0];
-      if (due === undefined) break;
-      this.#timers.delete(due[0]);
-      this.#nowMs = Math.max(this.#nowMs, due[1].atMs);
-      due[1].callback();
-    }
-    this.#nowMs = endMs;
-  }
-}
 
 const tempDirs: string[] = [];
 after(() => {

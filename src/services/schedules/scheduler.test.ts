@@ -10,53 +10,10 @@ import type { EnqueueOptions } from '../../invoke/invoker.js';
 import { StateStore } from '../../state/store.js';
 import type { ScheduleDefinition } from './definition.js';
 import { parseScheduleExpression } from './expression.js';
-import { Scheduler, type SchedulerClock } from './scheduler.js';
+import { FakeClock } from './fake-clock.js';
+import { Scheduler } from './scheduler.js';
 
 const ACCOUNT = { accountId: '123456789012', region: 'eu-west-1' };
-
-/** A clock whose time moves only when the test advances it, running timers as it passes them. */
-class FakeClock implements SchedulerClock {
-  #nowMs: number;
-  #timers = new Map<number, { atMs: number; callback: () => void }>();
-  #nextId = 1;
-
-  constructor(startMs: number) {
-    this.#nowMs = startMs;
-  }
-
-  now(): number {
-    return this.#nowMs;
-  }
-
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const id = this.#nextId++;
-    this.#timers.set(id, { atMs: this.#nowMs + delayMs, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-
-  get pendingTimers(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves the time forward, running each timer at its due time in order. */
-  advance(ms: number): void {
-    const endMs = this.#nowMs + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()]
-        .filter(([, timer]) => timer.atMs <= endMs)
-        .sort((a, b) => a[1].atMs - b[1].atMs)[0];
-      if (due === undefined) break;
-      this.#timers.delete(due[0]);
-      this.#nowMs = Math.max(this.#nowMs, due[1].atMs);
-      due[1].callback();
-    }
-    this.#nowMs = endMs;
-  }
-}
 
 interface Enqueued {
   functionName: string;
