@@ -150,21 +150,6 @@ describe('asynchronous invocation', () => {
     );
   }
 
-  async function expectError(
-    promise: Promise<unknown>,
-    name: string,
-    status: number,
-    message: string,
-  ) {
-    const error = await promise.then(
-      () => assert.fail(`expected ${name}`),
-      (thrown: unknown) => thrown as LambdaServiceException,
-    );
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    assert.equal(error.message, message);
-  }
-
   it('answers 202 and runs the event under its request id', async () => {
     const result = await lambda.send(
       new InvokeCommand({
@@ -421,21 +406,6 @@ describe('EventInvokeConfig API', () => {
     await platform.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  async function expectError(
-    promise: Promise<unknown>,
-    name: string,
-    status: number,
-    message: string,
-  ) {
-    const error = await promise.then(
-      () => assert.fail(`expected ${name}`),
-      (thrown: unknown) => thrown as LambdaServiceException,
-    );
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    assert.equal(error.message, message);
-  }
 
   it('puts and gets a config', async () => {
     const put = await lambda.send(
@@ -738,6 +708,22 @@ describe('async queue across a kill -9', () => {
     assert.deepEqual(missing, [], 'every accepted event ran');
   });
 });
+
+/** Awaits a call that must fail with the Lambda error `name`, its status and message. */
+async function expectError(
+  promise: Promise<unknown>,
+  name: string,
+  status: number,
+  message: string,
+): Promise<void> {
+  const error = await promise.then(
+    () => assert.fail(`expected ${name}`),
+    (thrown: unknown) => thrown as LambdaServiceException,
+  );
+  assert.equal(error.name, name);
+  assert.equal(error.$metadata.httpStatusCode, status);
+  assert.equal(error.message, message);
+}
 
 function sdkClient(endpoint: string): LambdaClient {
   return new LambdaClient({
