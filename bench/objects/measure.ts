@@ -32,6 +32,9 @@ export const SMALL_OBJECT_BYTES = 4096;
 export const SMALL_CONCURRENCIES = [1, 32];
 const SMALL_BUCKET = 'bench-small';
 const LARGE_BUCKET = 'bench-large';
+/** The label of the floor's rows; the report leaves rows with it out of the goals. */
+export const HTTP_FLOOR_LABEL = 'floor: bare Node http';
+const STREAMED_PUT_LABEL = 'one PutObject, file stream body';
 /**
  * Unmeasured requests of each client before the first small phase, so that V8 has compiled
  * the hot code. Without them, a first phase of 2000 SDK PutObject requests ran at about two
@@ -54,6 +57,8 @@ export interface ObjectsResult {
   notifications: NotificationResult | undefined;
   platformStop: StopReport | undefined;
   floorStop: StopReport | undefined;
+  /** The stop of the HTTP floor started again for the large upload. */
+  largeFloorStop?: StopReport;
   /** Phases that failed as a whole, with the error. */
   failures: string[];
 }
@@ -113,6 +118,15 @@ export async function measureObjects(setup: ObjectsSetup): Promise<ObjectsResult
 
     progress(`objects: ${config.largeMegabytes} MiB object, file floor, uploads and download`);
     await attempt(result, () => measureLarge(client, platform.pid, floorFolder, config, result));
+    progress(`objects: ${config.largeMegabytes} MiB streamed PutObject to the bare HTTP floor`);
+    await attempt(result, () =>
+      measureLargeHttpFloor(
+        setup,
+        largeSourceFile(floorFolder),
+        config.largeMegabytes * 1024 * 1024,
+        result,
+      ),
+    );
 
     progress(`objects: upload-to-handler latency, ${config.notificationUploads} uploads`);
     result.notifications = await attempt(result, () =>
@@ -155,16 +169,7 @@ async function measureHttpFloor(
   body: Buffer,
   result: ObjectsResult,
 ): Promise<void> {
-  const definition: TargetDefinition = {
-    id: 'objects',
-    label: 'floor: bare Node http',
-    functionName: 'none',
-    textLog: true,
-    command: (port) => ({
-      file: process.execPath,
-      args: [path.join(BENCH_DIST_DIR, 'objects', 'floor-server.js'), String(port)],
-    }),
-  };
+  const definition = httpFloorDefinition();
   const floor = await RunningTarget.start(
     definition,
     path.join(setup.logDir, 'objects-http-floor'),
@@ -177,6 +182,48 @@ async function measureHttpFloor(
   } finally {
     client.destroy();
     result.floorStop = await floor.stop([]);
+  }
+}
+
+/** The bare Node.js server that reads and discards bodies (floor-server.ts). */
+function httpFloorDefinition(): TargetDefinition {
+  return {
+    id: 'objects',
+    label: HTTP_FLOOR_LABEL,
+    functionName: 'none',
+    textLog: true,
+    command: (port) => ({
+      file: process.execPath,
+      args: [path.join(BENCH_DIST_DIR, 'objects', 'floor-server.js'), String(port)],
+    }),
+  };
+}
+
+/**
+ * Times the streamed PutObject of the large file against the bare HTTP floor, which stores
+ * nothing: the rate the SDK client and HTTP reach on this machine without a store.
+ */
+async function measureLargeHttpFloor(
+  setup: ObjectsSetup,
+  sourceFile: string,
+  bytes: number,
+  result: ObjectsResult,
+): Promise<void> {
+  const floor = await RunningTarget.start(
+    httpFloorDefinition(),
+    path.join(setup.logDir, 'objects-large-http-floor'),
+    setup.workDir,
+  );
+  const client = benchS3Client(`http://127.0.0.1:${floor.port}`, 1);
+  try {
+    result.transfers.push(
+      await timeTransfer(`${HTTP_FLOOR_LABEL}: ${STREAMED_PUT_LABEL}`, bytes, floor.pid, () =>
+        streamedPut(client, LARGE_BUCKET, 'single', sourceFile, bytes),
+      ),
+    );
+  } finally {
+    client.destroy();
+    result.largeFloorStop = await floor.stop([]);
   }
 }
 
@@ -267,7 +314,7 @@ async function measureLarge(
   result: ObjectsResult,
 ): Promise<void> {
   const bytes = config.largeMegabytes * 1024 * 1024;
-  const sourceFile = path.join(folder, 'large.bin');
+  const sourceFile = largeSourceFile(folder);
   mkdirSync(folder, { recursive: true });
   result.largeFloor = await measureLargeFile(sourceFile, bytes);
 
@@ -279,13 +326,17 @@ async function measureLarge(
     await time('upload: lib-storage Upload (multipart)', () =>
       multipartUpload(client, LARGE_BUCKET, 'multipart', sourceFile),
     ),
-    await time('upload: one PutObject, file stream body', () =>
+    await time(`upload: ${STREAMED_PUT_LABEL}`, () =>
       streamedPut(client, LARGE_BUCKET, 'single', sourceFile, bytes),
     ),
     await time('download: GetObject, body streamed', () =>
       download(client, LARGE_BUCKET, 'single', bytes),
     ),
   );
+}
+
+function largeSourceFile(folder: string): string {
+  return path.join(folder, 'large.bin');
 }
 
 async function attempt<T>(result: ObjectsResult, run: () => Promise<T>): Promise<T | undefined> {

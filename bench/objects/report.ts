@@ -3,7 +3,7 @@ import { formatNumber, type Goal } from '../report.js';
 import { markdownTable } from '../tables.js';
 import { STOP_TIMEOUT_MS, type StopReport } from '../targets.js';
 import { megabytesPerSecond } from './file-floor.js';
-import type { ObjectsResult } from './measure.js';
+import { HTTP_FLOOR_LABEL, type ObjectsResult } from './measure.js';
 
 /** The goals of the section. */
 const SMALL_PUT_GOAL_PER_SECOND = 2_000;
@@ -142,7 +142,10 @@ export function objectsGoals(result: ObjectsResult | undefined): Goal[] {
   ];
 
   const floor = result?.largeFloor;
-  for (const transfer of result?.transfers ?? []) {
+  const platformTransfers = (result?.transfers ?? []).filter(
+    (transfer) => !transfer.label.startsWith(HTTP_FLOOR_LABEL),
+  );
+  for (const transfer of platformTransfers) {
     const isDownload = transfer.label.startsWith('download');
     const rawSeconds = isDownload ? floor?.readSeconds : floor?.writeSeconds;
     const share =
@@ -160,7 +163,7 @@ export function objectsGoals(result: ObjectsResult | undefined): Goal[] {
     );
   }
 
-  const peakKb = Math.max(...(result?.transfers ?? []).map((transfer) => transfer.peakRootRssKb));
+  const peakKb = Math.max(...platformTransfers.map((transfer) => transfer.peakRootRssKb));
   const growthMb = (peakKb - (result?.rootRssBeforeLargeKb ?? Number.NaN)) / KB_PER_MB;
   goals.push(
     goal(
@@ -201,6 +204,7 @@ export function objectsProblems(result: ObjectsResult): string[] {
   }
   lines.push(...stopProblems(result.platformStop, 'objects, LambdaCraft'));
   lines.push(...stopProblems(result.floorStop, 'objects, HTTP floor'));
+  lines.push(...stopProblems(result.largeFloorStop, 'objects, HTTP floor of the large upload'));
   return lines;
 }
 
