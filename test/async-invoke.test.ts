@@ -23,7 +23,13 @@ import {
 import { validateFunctionConfig } from '../src/functions/function-config.js';
 import type { EventInvokeSettings } from '../src/invoke/async/event-invoke-config.js';
 import { Platform } from '../src/platform.js';
-import { FUNCTIONS_DIR, startUpProcess, testFunction, type UpProcess } from './helpers.js';
+import {
+  CLIENT_OPTIONS,
+  FUNCTIONS_DIR,
+  startUpProcess,
+  testFunction,
+  type UpProcess,
+} from './helpers.js';
 
 /** One scaled minute is 60 ms. */
 const TIME_SCALE = 0.001;
@@ -71,12 +77,7 @@ describe('asynchronous invocation', () => {
       asyncTimeScale: TIME_SCALE,
     });
     endpoint = await platform.listen(0, '127.0.0.1');
-    lambda = new LambdaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    });
+    lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
   });
   after(async () => {
     lambda.destroy();
@@ -726,12 +727,7 @@ async function expectError(
 }
 
 function sdkClient(endpoint: string): LambdaClient {
-  return new LambdaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-    maxAttempts: 1,
-  });
+  return new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
 }
 
 async function startConfigPlatform(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import {
+  commandLineOf,
+  descendantPids,
   FUNCTIONS_DIR,
   isolateAwsEnvironment,
   startPlatform,
@@ -45,17 +47,10 @@ async function run(file: string, args: string[], input?: string): Promise<Run> {
 async function waitForRuntime(cliPid: number): Promise<number> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-        if (parent === cliPid && command.includes('bootstrap.py')) return Number(entry);
-      } catch {
-        // The process ended while it was read.
-      }
-    }
+    const runtime = descendantPids(cliPid).find((pid) =>
+      commandLineOf(pid).includes('bootstrap.py'),
+    );
+    if (runtime !== undefined) return runtime;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no runtime process started under ${cliPid}`);

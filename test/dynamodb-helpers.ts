@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-import { startPlatform, type RunningPlatform } from './helpers.js';
+import { CLIENT_OPTIONS, startPlatform, type RunningPlatform } from './helpers.js';
 
 export interface RunningDynamoDB extends RunningPlatform {
   dynamodb: DynamoDBClient;
@@ -17,12 +17,7 @@ export interface RunningDynamoDB extends RunningPlatform {
 /** Starts a platform without functions, with DynamoDB clients for its endpoint. */
 export async function startDynamoDB(): Promise<RunningDynamoDB> {
   const running = await startPlatform([]);
-  const dynamodb = new DynamoDBClient({
-    endpoint: running.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-    maxAttempts: 1,
-  });
+  const dynamodb = new DynamoDBClient({ endpoint: running.endpoint, ...CLIENT_OPTIONS });
   const documents = DynamoDBDocumentClient.from(dynamodb);
   return {
     ...running,

@@ -17,6 +17,7 @@ import {
   startPlatformProcess,
   waitUntil,
 } from './dynamodb-mappings-helpers.js';
+import { CLIENT_OPTIONS } from './helpers.js';
 
 const KEYS = ['a', 'b', 'c', 'd'];
 const VERSIONS = 10;
@@ -114,11 +115,6 @@ function deliveredPairs(file: string): Set<string> {
 
 /** Kills the platform process and the function processes it started. */
 function sdkClients(endpoint: string): { lambda: LambdaClient; dynamodb: DynamoDBClient } {
-  const options = {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-    maxAttempts: 1,
-  };
+  const options = { endpoint, ...CLIENT_OPTIONS };
   return { lambda: new LambdaClient(options), dynamodb: new DynamoDBClient(options) };
 }

@@ -21,14 +21,9 @@ import {
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import type { FunctionConfig } from '../src/functions/function-config.js';
 import { Platform } from '../src/platform.js';
-import { spawnNodeUntilReady } from './helpers.js';
+import { CLIENT_OPTIONS, spawnNodeUntilReady } from './helpers.js';
 
 /** SDK client options for a platform on 127.0.0.1, without the endpoint. */
-export const CLIENT_OPTIONS = {
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-  maxAttempts: 1,
-};
 
 /** One line the python-stream-recorder function wrote. */
 export interface RecordedBatch {

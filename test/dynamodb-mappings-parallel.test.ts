@@ -31,12 +31,11 @@ import {
   type RecordedBatch,
   killGroup,
   startPlatformProcess,
-  CLIENT_OPTIONS,
   createMappingRejection,
   startMappingsPlatform,
   type MappingsPlatform,
 } from './dynamodb-mappings-helpers.js';
-import { testFunction } from './helpers.js';
+import { CLIENT_OPTIONS, testFunction } from './helpers.js';
 
 /** One line the python-stream-timing function wrote; times in epoch seconds. */
 interface TimedBatch {

@@ -13,6 +13,7 @@ import {
 import { DEFAULT_ACCOUNT, Platform } from '../src/platform.js';
 import { loadTemplate, type LoadedTemplate } from '../src/template/load.js';
 import './helpers.js';
+import { CLIENT_OPTIONS } from './helpers.js';
 
 const TEMPLATE = `
 AWSTemplateFormatVersion: '2010-09-09'
@@ -79,12 +80,7 @@ describe('DynamoDB tables of the template', () => {
       Platform.start({ dataDir, functions: [], spares: false, tables: template.dynamodb.tables });
     const platform = await start();
     const endpoint = await platform.listen(0, '127.0.0.1');
-    const client = new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    });
+    const client = new DynamoDBClient({ endpoint, ...CLIENT_OPTIONS });
     try {
       assert.deepEqual(platform.tableProblems, []);
       const orders = await client.send(new DescribeTableCommand({ TableName: 'shop-OrdersTable' }));

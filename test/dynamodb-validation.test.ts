@@ -27,14 +27,10 @@ import {
   startDynamoDB,
   type RunningDynamoDB,
 } from './dynamodb-helpers.js';
+import { CLIENT_OPTIONS } from './helpers.js';
 
 function client(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-    maxAttempts: 1,
-  });
+  return new DynamoDBClient({ endpoint, ...CLIENT_OPTIONS });
 }
 
 /** Builds a transaction that adds `by` to `counter` of item `pk`, with an optional token. */

@@ -11,7 +11,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { Platform } from '../src/platform.js';
 import { loadTemplate } from '../src/template/load.js';
-import { isolateAwsEnvironment } from './helpers.js';
+import { CLIENT_OPTIONS, isolateAwsEnvironment } from './helpers.js';
 
 const EXAMPLES = path.join(PACKAGE_ROOT, 'examples', 'intro');
 const TEMPLATE = path.join(EXAMPLES, 'template.yaml');
@@ -37,12 +37,7 @@ describe('introductory examples', () => {
       functions: [...template.functions.values()],
     });
     const endpoint = await platform.listen(0, '127.0.0.1');
-    lambda = new LambdaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    });
+    lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
   });
   after(async () => {
     lambda.destroy();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -9,6 +9,16 @@ import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { validateFunctionConfig, type FunctionSpec } from '../src/functions/function-config.js';
 import { DEFAULT_ACCOUNT, Platform, type PlatformOptions } from '../src/platform.js';
 import { loadTemplate, type LoadedTemplate } from '../src/template/load.js';
+
+/**
+ * Region, credentials and retries of the SDK clients that tests point at a platform: the
+ * platform verifies signatures made with these keys, and a failed call is not retried.
+ */
+export const CLIENT_OPTIONS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+  maxAttempts: 1,
+};
 
 export const FUNCTIONS_DIR = path.join(PACKAGE_ROOT, 'test', 'functions');
 export const PROJECTS_DIR = path.join(PACKAGE_ROOT, 'test', 'projects');
@@ -167,12 +177,7 @@ async function startWith(options: Omit<PlatformOptions, 'dataDir'>): Promise<Run
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-test-'));
   const platform = await Platform.start({ dataDir, ...options });
   const endpoint = await platform.listen(0, '127.0.0.1');
-  const lambda = new LambdaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-    maxAttempts: 1,
-  });
+  const lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
   return {
     platform,
     endpoint,
@@ -200,4 +205,37 @@ export function parseReport(log: string): Record<string, string> {
     if (colon !== -1) fields[part.slice(0, colon).replace(/^REPORT /, '')] = part.slice(colon + 2);
   }
   return fields;
+}
+
+/** Lists the process ids below `pid`, children first, read from /proc. */
+export function descendantPids(pid: number): number[] {
+  let listed: string;
+  try {
+    listed = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch {
+    return [];
+  }
+  const children = listed
+    .split(' ')
+    .filter((text) => text !== '')
+    .map(Number);
+  return children.flatMap((child) => [child, ...descendantPids(child)]);
+}
+
+/** Returns a process's command line with NUL between the arguments, or '' once it is gone. */
+export function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Tells whether a process exists and is not a zombie waiting for its parent. */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
 }

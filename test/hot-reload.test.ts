@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-lambda';
 
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
-import { isolateAwsEnvironment } from './helpers.js';
+import { CLIENT_OPTIONS, isolateAwsEnvironment, isProcessRunning } from './helpers.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -87,12 +87,7 @@ describe('lambdacraft up hot reload', () => {
     await waitForOutput(/Press Ctrl-C to stop/);
     const endpoint = /AWS endpoint \([^)]*\): (\S+)/.exec(stdout)?.[1];
     assert.ok(endpoint !== undefined, stdout);
-    lambda = new LambdaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    });
+    lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
   });
   after(() => {
     lambda?.destroy();
@@ -204,10 +199,7 @@ describe('lambdacraft up hot reload', () => {
 
     assert.equal(existsSync(path.join(project, '.lambdacraft', 'up.pid')), false);
     for (const pid of pids) {
-      assert.ok(
-        !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '),
-        `process ${pid} is still running`,
-      );
+      assert.ok(!isProcessRunning(pid), `process ${pid} is still running`);
     }
   });
 });

@@ -9,7 +9,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { MemoryLimits } from '../src/environments/memory-limit.js';
 import { validateFunctionConfig } from '../src/functions/function-config.js';
 import { Platform } from '../src/platform.js';
-import { json, parseReport, testFunction } from './helpers.js';
+import { CLIENT_OPTIONS, json, parseReport, testFunction } from './helpers.js';
 
 const FUNCTION_NAME = 'python-memory';
 const INIT_FUNCTION_NAME = 'python-memory-init';
@@ -48,12 +48,7 @@ for (const forcePolling of [false, true]) {
         memoryLimits: forcePolling ? MemoryLimits.polling('forced by the test') : undefined,
       });
       const endpoint = await platform.listen(0, '127.0.0.1');
-      lambda = new LambdaClient({
-        endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-        maxAttempts: 1,
-      });
+      lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
     });
     after(async () => {
       if (!closed) {

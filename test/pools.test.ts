@@ -12,7 +12,7 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { validateFunctionConfig, type FunctionSpec } from '../src/functions/function-config.js';
 import { Platform, type PlatformOptions } from '../src/platform.js';
-import { json, parseReport, testFunction } from './helpers.js';
+import { CLIENT_OPTIONS, json, parseReport, testFunction } from './helpers.js';
 
 /** Outside /tmp, because every environment may have its own private folder mounted there. */
 const OUTPUT_DIR = path.join(PACKAGE_ROOT, '.test-output', `pools-${process.pid}`);
@@ -47,12 +47,7 @@ class PoolPlatform {
       ...options,
     });
     const endpoint = await platform.listen(0, '127.0.0.1');
-    const lambda = new LambdaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    });
+    const lambda = new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
     return new PoolPlatform(platform, lambda, dataDir);
   }
 

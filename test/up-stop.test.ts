@@ -2,14 +2,22 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
-import { FUNCTIONS_DIR, startUpProcess, type UpProcess } from './helpers.js';
+import {
+  CLIENT_OPTIONS,
+  commandLineOf,
+  descendantPids,
+  FUNCTIONS_DIR,
+  isProcessRunning,
+  startUpProcess,
+  type UpProcess,
+} from './helpers.js';
 
 const TEMPLATE = `Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -56,12 +64,7 @@ describe('lambdacraft up stop', () => {
   }
 
   function lambdaClient(endpoint: string): LambdaClient {
-    return new LambdaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
-      maxAttempts: 1,
-    });
+    return new LambdaClient({ endpoint, ...CLIENT_OPTIONS });
   }
 
   it('lets a request in flight finish', async () => {
@@ -81,7 +84,7 @@ describe('lambdacraft up stop', () => {
       up.stdout(),
       /Waiting up to 5 s for 1 invocation\(s\) and 0 AWS endpoint request\(s\) in flight/,
     );
-    assert.deepEqual(runtimePids.filter(isRunning), []);
+    assert.deepEqual(runtimePids.filter(isProcessRunning), []);
   });
 
   it('lets an upload in flight finish', async () => {
@@ -124,7 +127,7 @@ describe('lambdacraft up stop', () => {
     const [code] = (await once(up.child, 'exit')) as [number | null];
     assert.equal(code, 0);
     assert.ok(Date.now() - secondSignalAt < 4_000, 'the stop waited for the drain limit');
-    assert.deepEqual(runtimePids.filter(isRunning), []);
+    assert.deepEqual(runtimePids.filter(isProcessRunning), []);
     await invocation.catch(() => undefined);
     lambda.destroy();
   });
@@ -144,7 +147,7 @@ describe('lambdacraft up stop', () => {
     assert.equal(code, 0);
     assert.ok(waitedMs >= 4_500, `stopped after ${waitedMs} ms, before the drain limit`);
     assert.ok(waitedMs < 15_000, `stopped after ${waitedMs} ms`);
-    assert.deepEqual(runtimePids.filter(isRunning), []);
+    assert.deepEqual(runtimePids.filter(isProcessRunning), []);
     await invocation.catch(() => undefined);
     lambda.destroy();
   });
@@ -162,37 +165,11 @@ async function waitForInvocation(up: UpProcess): Promise<number[]> {
     assert.ok(Date.now() < deadline, 'the invocation did not start within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const runtimes = descendants(up.child.pid ?? 0).filter((pid) =>
-    commandOf(pid).includes('bootstrap.py'),
+  const runtimes = descendantPids(up.child.pid ?? 0).filter((pid) =>
+    commandLineOf(pid).includes('bootstrap.py'),
   );
   assert.ok(runtimes.length > 0, 'no Python runtime runs under up');
   return runtimes;
-}
-
-function descendants(pid: number): number[] {
-  let listed: string;
-  try {
-    listed = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
-  } catch {
-    return [];
-  }
-  const children = listed
-    .split(' ')
-    .filter((text) => text !== '')
-    .map(Number);
-  return children.flatMap((child) => [child, ...descendants(child)]);
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function isRunning(pid: number): boolean {
-  return existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
