@@ -66,7 +66,10 @@ function loadProblems(result: LoadResult | undefined, where: string): string[] {
   return [`${where}: ${text} in ${result.requests} responses (${result.command})`];
 }
 
-function stopProblems(stop: StopReport, where: string): string[] {
+/** Describes what went wrong when a target stopped: a forced kill, leftovers, stderr lines. */
+export function stopProblems(stop: StopReport | undefined, where: string): string[] {
+  if (stop === undefined) return [];
+
   const lines: string[] = [];
   if (stop.forcedKill) {
     lines.push(`${where}: did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM; sent SIGKILL`);

@@ -1,7 +1,7 @@
 // Tables, goal verdicts and problems of the object store benchmark.
 import { formatNumber, type Goal } from '../report.js';
 import { markdownTable } from '../tables.js';
-import { STOP_TIMEOUT_MS, type StopReport } from '../targets.js';
+import { stopProblems } from '../problems.js';
 import { megabytesPerSecond } from './file-floor.js';
 import { HTTP_FLOOR_LABEL, type ObjectsResult } from './measure.js';
 
@@ -205,23 +205,6 @@ export function objectsProblems(result: ObjectsResult): string[] {
   lines.push(...stopProblems(result.platformStop, 'objects, LambdaCraft'));
   lines.push(...stopProblems(result.floorStop, 'objects, HTTP floor'));
   lines.push(...stopProblems(result.largeFloorStop, 'objects, HTTP floor of the large upload'));
-  return lines;
-}
-
-function stopProblems(stop: StopReport | undefined, where: string): string[] {
-  if (stop === undefined) return [];
-
-  const lines: string[] = [];
-  if (stop.forcedKill)
-    lines.push(`${where}: no exit within ${STOP_TIMEOUT_MS} ms of SIGTERM, sent SIGKILL`);
-  if (stop.leftover.length > 0) {
-    lines.push(`${where}: ${stop.leftover.length} processes outlived the target, sent SIGKILL`);
-  }
-  if (stop.problemLogLines > 0) {
-    lines.push(
-      `${where}: ${stop.problemLogLines} warning or error line(s) on stderr, first: ${stop.problemLogExcerpt.join(' / ')}`,
-    );
-  }
   return lines;
 }
 

@@ -1,10 +1,10 @@
 // Tables and problems of the table service benchmark: medians over the rounds, then the
 // main figures of each round.
 import type { PhaseResult } from '../objects/operations.js';
+import { stopProblems } from '../problems.js';
 import { formatNumber } from '../report.js';
 import { median } from '../stats.js';
 import { markdownTable } from '../tables.js';
-import { STOP_TIMEOUT_MS } from '../targets.js';
 import { CONCURRENCY, MIDDLE_QUERY_LIMIT, type TablesResult, type TablesRound } from './measure.js';
 
 export function tablesSection(result: TablesResult): string {
@@ -193,18 +193,7 @@ export function tablesProblems(result: TablesResult): string[] {
         `${where}: a handler started ${formatNumber(-stream.fromRequestMinMs)} ms before its PutItem request was sent; the two clocks disagree`,
       );
     }
-    const stop = round.platformStop;
-    if (stop === undefined) continue;
-    if (stop.forcedKill)
-      lines.push(`${where}: no exit within ${STOP_TIMEOUT_MS} ms of SIGTERM, sent SIGKILL`);
-    if (stop.leftover.length > 0) {
-      lines.push(`${where}: ${stop.leftover.length} processes outlived the platform, sent SIGKILL`);
-    }
-    if (stop.problemLogLines > 0) {
-      lines.push(
-        `${where}: ${stop.problemLogLines} warning or error line(s) on stderr, first: ${stop.problemLogExcerpt.join(' / ')}`,
-      );
-    }
+    lines.push(...stopProblems(round.platformStop, where));
   }
   return lines;
 }

@@ -1,9 +1,9 @@
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 /** Starts a server listening and resolves with its address, or rejects with the listen error. */
 export async function listenOn(
-  server: http.Server,
+  server: Server,
   port: number,
   host: string,
 ): Promise<AddressInfo> {

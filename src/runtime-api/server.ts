@@ -1,5 +1,6 @@
 import net from 'node:net';
 
+import { listenOn } from '../net/http-server.js';
 import { HttpConnection, type HttpRequest, type Reply } from './http-connection.js';
 
 /**
@@ -70,14 +71,7 @@ export class RuntimeApiServer {
 
   /** Listens on a free loopback port and returns `host:port` for AWS_LAMBDA_RUNTIME_API. */
   async listen(host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.#server.address() as net.AddressInfo;
+    const address = await listenOn(this.#server, 0, host);
     return `${host}:${address.port}`;
   }
 
