@@ -217,7 +217,7 @@ describe('HTTP gateway', () => {
     assert.notEqual(small.status, 413);
   });
 
-  it('rejects a request line and header values over 10,240 bytes', async () => {
+  it('rejects header values over 10,240 bytes', async () => {
     // GET /http/cookies HTTP/1.1 is 26 bytes; fetch adds short headers of its own.
     const over = await get('/http/cookies', { headers: { 'x-large': 'a'.repeat(10_300) } });
     assert.equal(over.status, 431);
@@ -246,7 +246,7 @@ describe('HTTP gateway', () => {
     assert.equal(response.status, 431);
   });
 
-  it('answers a 20 KB header with the JSON 431', async () => {
+  it('returns the JSON 431 for 20 KB', async () => {
     const response = await get('/http/items/1', { headers: { 'x-big': 'a'.repeat(20_000) } });
     assert.equal(response.status, 431);
     assert.deepEqual(await response.json(), { message: 'Request Header Fields Too Large' });

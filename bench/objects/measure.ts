@@ -185,7 +185,7 @@ async function measureHttpFloor(
   }
 }
 
-/** The bare Node.js server that reads and discards bodies (floor-server.ts). */
+/** Returns the target of floor-server.ts: a bare Node.js server that discards bodies. */
 function httpFloorDefinition(): TargetDefinition {
   return {
     id: 'objects',
