@@ -2,11 +2,7 @@ import type http from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 
 /** Starts a server listening and resolves with its address, or rejects with the listen error. */
-export async function listenOn(
-  server: Server,
-  port: number,
-  host: string,
-): Promise<AddressInfo> {
+export async function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
