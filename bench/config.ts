@@ -4,6 +4,7 @@ import path from 'node:path';
 export const TARGET_IDS = [
   'floor-a',
   'floor-b',
+  'floor-c',
   'lambdacraft-python',
   'lambdacraft-node',
   'lambdacraft-cold',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { TargetId } from './config.js';
-import { gatewayTargetDefinitions } from './gateway.js';
+import { GATEWAY_PATH, gatewayTargetDefinitions } from './gateway.js';
 import { upCommand } from './project.js';
 import { checkHelloResponse, checkNoopResponse, type BenchRequest } from './http-client.js';
 import { BENCH_DIST_DIR, REPO_ROOT } from './paths.js';
@@ -25,6 +25,11 @@ export const STOP_TIMEOUT_MS = 15_000;
 const DESCENDANT_EXIT_TIMEOUT_MS = 3_000;
 /** Log lines kept in the results; the counts cover every line. */
 const KEPT_LOG_LINES = 5;
+/**
+ * Python children of floor C. On a 2-CPU machine, 2, 4 and 7 children served the same rate
+ * within the noise at 64 clients; the gateway ran 6 or 7 Python environments there.
+ */
+const FLOOR_C_CHILDREN = 4;
 
 export interface TargetDefinition {
   id: TargetId;
@@ -67,10 +72,12 @@ export function targetDefinitions(projectDir: string, platformMain: string): Tar
   // port 3000. The gateway targets (bench/gateway.ts) measure the gateway.
   const platform = (port: number, dataDir: string) =>
     upCommand({ platformMain, projectDir, port, httpPort: 0, dataDir });
-  const floor = (script: string) => (port: number) => ({
-    file: process.execPath,
-    args: [path.join(BENCH_DIST_DIR, 'floors', script), String(port)],
-  });
+  const floor =
+    (script: string, ...options: string[]) =>
+    (port: number) => ({
+      file: process.execPath,
+      args: [path.join(BENCH_DIST_DIR, 'floors', script), String(port), ...options],
+    });
   return [
     {
       id: 'floor-a',
@@ -83,6 +90,13 @@ export function targetDefinitions(projectDir: string, platformMain: string): Tar
       label: 'floor B: Node relay + 1 Python',
       functionName: 'Noop',
       command: floor('relay.js'),
+    },
+    {
+      id: 'floor-c',
+      label: `floor C: gateway relay + ${FLOOR_C_CHILDREN} Python`,
+      functionName: 'Noop',
+      gatewayPath: GATEWAY_PATH,
+      command: floor('relay.js', '--gateway', String(FLOOR_C_CHILDREN)),
     },
     {
       id: 'lambdacraft-python',
