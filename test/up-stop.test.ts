@@ -34,6 +34,13 @@ Resources:
           Properties:
             Path: /sleep
             Method: GET
+  Detacher:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ${path.join(FUNCTIONS_DIR, 'python-basic')}
+      Handler: app.detach
+      Runtime: python3.11
+      Timeout: 1
   Uploads:
     Type: AWS::S3::Bucket
     Properties:
@@ -149,6 +156,48 @@ describe('lambdacraft up stop', () => {
     assert.ok(waitedMs < 15_000, `stopped after ${waitedMs} ms`);
     assert.deepEqual(runtimePids.filter(isProcessRunning), []);
     await invocation.catch(() => undefined);
+    lambda.destroy();
+  });
+
+  it('ends processes in a session of their own', async () => {
+    const up = await start();
+    const lambda = lambdaClient(up.endpoint);
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'Detacher' }));
+    const { detached } = JSON.parse(Buffer.from(response.Payload ?? []).toString()) as {
+      detached: number;
+    };
+    assert.ok(isProcessRunning(detached));
+    const signalAt = Date.now();
+    up.child.kill('SIGINT');
+
+    const [code] = (await once(up.child, 'exit')) as [number | null];
+    const waitedMs = Date.now() - signalAt;
+    assert.equal(code, 0);
+    assert.ok(waitedMs < 4_000, `stopped after ${waitedMs} ms`);
+    assert.equal(isProcessRunning(detached), false);
+    lambda.destroy();
+  });
+
+  it('ends a detached process when its invocation times out', async () => {
+    const up = await start();
+    const lambda = lambdaClient(up.endpoint);
+    const response = await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'Detacher',
+        Payload: JSON.stringify({ seconds: 5 }),
+        LogType: 'Tail',
+      }),
+    );
+    assert.equal(response.FunctionError, 'Unhandled');
+    const log = Buffer.from(response.LogResult ?? '', 'base64').toString();
+    assert.match(log, /Task timed out after 1\.00 seconds/);
+    const detached = Number(/^detached (\d+)$/m.exec(log)?.[1]);
+    assert.ok(detached > 0, log);
+
+    await waitFor(() => !isProcessRunning(detached), 5_000);
+    up.child.kill('SIGINT');
+    const [code] = (await once(up.child, 'exit')) as [number | null];
+    assert.equal(code, 0);
     lambda.destroy();
   });
 });

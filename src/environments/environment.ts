@@ -12,6 +12,7 @@ import type { EnvironmentMemory } from './memory-limit.js';
 import { keepsEnvironment, type InvocationOutcome, type OutcomeKind } from './outcome.js';
 import { KeptLines, LineSplitter } from './output-lines.js';
 import { ProcessGroupFreezer } from './process-group-freezer.js';
+import { descendants } from './process-memory.js';
 import { processGroupGuard } from './process-group-guard.js';
 import type { ProcessStarter } from './process-starter.js';
 import { buildVariables, logStreamName, type InitializationType } from './variables.js';
@@ -226,13 +227,16 @@ export class Environment {
     });
   }
 
-  /** Kills the runtime's process group and removes the temporary folder. */
+  /** Kills the runtime's processes and removes the temporary folder. */
   async destroy(): Promise<void> {
     this.#state = 'dead';
     this.#killProcessGroup();
     this.#api.close();
     clearTimeout(this.#initTimer);
-    await this.#closed;
+    // A process the runtime started in a session of its own can hold the output pipes open
+    // after the runtime exited, so the wait for them is bounded. Releasing the memory cgroup
+    // then kills such a process.
+    await this.#drained();
     await this.#memory.release();
     if (this.#tempDir !== undefined) rmSync(this.#tempDir, { recursive: true, force: true });
   }
@@ -500,15 +504,23 @@ export class Environment {
     });
   }
 
+  /**
+   * Kills the runtime's process group and the runtime's descendants that left it with
+   * setsid or setpgid. NOTE: without a memory cgroup, a descendant whose parent exited
+   * before this call is no longer found, because it was reparented outside the runtime.
+   */
   #killProcessGroup(): void {
     const pid = this.#child?.pid;
     if (pid === undefined || this.#killed) return;
 
     this.#killed = true;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // The group is already gone.
+    const strays = descendants(pid);
+    for (const target of [-pid, ...strays]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // The process or group is already gone.
+      }
     }
   }
 }

@@ -25,7 +25,8 @@ function readStatusField(pid: number, field: string): number {
   return parseInt(status.slice(start + field.length), 10) || 0;
 }
 
-function descendants(pid: number): number[] {
+/** Returns the process ids of every descendant of `pid`, read from /proc. */
+export function descendants(pid: number): number[] {
   const result: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {

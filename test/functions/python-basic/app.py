@@ -77,3 +77,15 @@ def unserialisable(event, context):
 
 def exit_now(event, context):
     os._exit(event.get("status", 0))
+
+
+def detach(event, context):
+    """Starts a process in a session of its own that keeps the runtime's output pipes open,
+    logs its pid, then sleeps for `seconds`. Ending the environment must end that process
+    too."""
+    import subprocess
+
+    child = subprocess.Popen(["setsid", "sleep", "600"])
+    print("detached", child.pid, flush=True)
+    time.sleep(event.get("seconds", 0))
+    return {"detached": child.pid}
