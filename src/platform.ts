@@ -349,6 +349,7 @@ export class Platform {
     this.s3.removeInterruptedWrites();
     this.#endpoint = new AwsEndpoint({
       invoker: this.invoker,
+      registry: this.registry,
       limits: this.limits,
       provisioned: this.provisioned,
       eventInvokeConfigs: this.eventInvokeConfigs,
@@ -478,6 +479,7 @@ export class Platform {
     if (config === undefined) return;
 
     this.environments.clearBytecode(config.codePath);
+    this.registry.codeChanged(functionName);
     this.#retireVersions(functionName);
     for (const provisioned of this.provisioned.list(functionName)) {
       this.provisioned.put({

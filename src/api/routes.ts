@@ -1,6 +1,7 @@
 import type http from 'node:http';
 
 import type { AccountContext } from '../functions/arn.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import type { EventInvokeConfigs } from '../invoke/async/event-invoke-configs.js';
 import type { EventSourceMappings } from '../invoke/event-sources/event-source-mappings.js';
 import type { ConcurrencyLimits } from '../invoke/concurrency.js';
@@ -9,9 +10,11 @@ import type { ProvisionedConcurrency } from '../invoke/provisioned.js';
 import type { Logger } from '../log.js';
 import type { Scheduler } from '../services/schedules/scheduler.js';
 
-/** The platform parts an operation handler may use; front doors never reach past the Invoker. */
+/** The platform parts an operation handler may use; every invocation goes through the Invoker. */
 export interface ApiContext {
   invoker: Invoker;
+  /** The functions, their versions and the ones not accepted, for the read operations. */
+  registry: FunctionRegistry;
   limits: ConcurrencyLimits;
   provisioned: ProvisionedConcurrency;
   eventInvokeConfigs: EventInvokeConfigs;

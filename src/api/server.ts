@@ -33,8 +33,10 @@ import {
   listEventSourceMappings,
   updateEventSourceMapping,
 } from './lambda/event-source-mappings.js';
+import { getFunction, getFunctionConfiguration, listFunctions } from './lambda/functions.js';
 import { handleInvoke } from './lambda/invoke.js';
 import { handleInvokeAsync } from './lambda/invoke-async.js';
+import { unsupportedOperationMessage } from './lambda/unsupported-operations.js';
 import type { ApiContext, ApiRoute } from './routes.js';
 
 /** The AWS endpoint's handlers: the Lambda API's context and, when enabled, S3 and DynamoDB. */
@@ -50,6 +52,13 @@ const ROUTES: ApiRoute[] = [
     method: 'POST',
     path: /^\/2014-11-13\/functions\/([^/]+)\/invoke-async\/?$/,
     handle: handleInvokeAsync,
+  },
+  { method: 'GET', path: /^\/2015-03-31\/functions\/?$/, handle: listFunctions },
+  { method: 'GET', path: /^\/2015-03-31\/functions\/([^/]+)\/?$/, handle: getFunction },
+  {
+    method: 'GET',
+    path: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/,
+    handle: getFunctionConfiguration,
   },
   ...eventInvokeConfigRoutes(),
   ...eventSourceMappingRoutes(),
@@ -161,7 +170,8 @@ export class AwsEndpoint {
     throw lambdaError(
       'UnknownOperationException',
       404,
-      `no operation at ${req.method ?? ''} ${pathname}; this endpoint serves the Lambda API`,
+      unsupportedOperationMessage(req.method ?? '', pathname, query) ??
+        `no operation at ${req.method ?? ''} ${pathname}; this endpoint serves the Lambda API`,
     );
   }
 

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-import { invalidConfig } from '../errors.js';
+import { errorMessage, invalidConfig } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { DEFAULT_ACCOUNT } from '../platform.js';
+import { loadTemplate } from '../template/load.js';
 import { StateStore, type InvocationRecord } from '../state/store.js';
 import { output } from './output.js';
 
@@ -16,9 +19,13 @@ export interface LogsOptions {
 /** How often `--follow` looks for new invocations in the state store. */
 const FOLLOW_INTERVAL_MS = 500;
 
-/** Prints the logs of the last invocations, then with --follow each new one as it ends. */
+/**
+ * Prints the logs of the last invocations, then with --follow each new one as it ends. A
+ * function name with no recorded invocations must be a function of the template (by
+ * FunctionName or logical id); otherwise it is not found.
+ */
 export async function runLogs(
-  functionName: string | undefined,
+  requestedName: string | undefined,
   options: LogsOptions,
 ): Promise<void> {
   const dataDir = path.resolve(
@@ -31,7 +38,12 @@ export async function runLogs(
   }
   const store = StateStore.open(dataDir, silentLogger());
   try {
-    const recent = store.recentInvocations(functionName, options.number);
+    let functionName = requestedName;
+    let recent = store.recentInvocations(functionName, options.number);
+    if (recent.length === 0 && functionName !== undefined) {
+      functionName = findTemplateFunction(functionName, options.template, dataDir);
+      recent = store.recentInvocations(functionName, options.number);
+    }
     if (recent.length === 0 && !options.follow) {
       output.error(
         `no invocations${functionName === undefined ? '' : ` of '${functionName}'`} recorded in ${dataDir}`,
@@ -51,6 +63,42 @@ export async function runLogs(
   } finally {
     store.close();
   }
+}
+
+/**
+ * Returns the function name that `name` (a FunctionName or a logical id) has in the template,
+ * and throws when the template defines no such function. When the template cannot be read,
+ * the name is returned as it is, with a message that it was not checked.
+ */
+function findTemplateFunction(name: string, templateFile: string, dataDir: string): string {
+  // InlineCode is written to a scratch folder, so that the running platform's stays as it is.
+  const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-logs-'));
+  let template: ReturnType<typeof loadTemplate>;
+  try {
+    // NOTE: without --parameter-overrides here, a FunctionName built from a parameter
+    // resolves with the parameter's Default.
+    template = loadTemplate(templateFile, {
+      account: DEFAULT_ACCOUNT,
+      parameterOverrides: {},
+      dataDir: scratchDir,
+    });
+  } catch (error) {
+    output.error(
+      `cannot check that function '${name}' exists, because the template ${templateFile} cannot be read: ${errorMessage(error)}`,
+    );
+    return name;
+  } finally {
+    rmSync(scratchDir, { recursive: true, force: true });
+  }
+
+  if (template.functions.has(name) || template.invalid.has(name)) return name;
+  for (const [functionName, logicalId] of template.logicalIds) {
+    if (logicalId === name) return functionName;
+  }
+  const known = [...template.functions.keys(), ...template.invalid.keys()].join(', ') || 'none';
+  throw invalidConfig(
+    `function '${name}' not found: ${template.file} does not define it and ${dataDir} has no recorded invocations of it; functions in the template: ${known}`,
+  );
 }
 
 function printAll(records: InvocationRecord[], withName: boolean): number {

@@ -11,6 +11,8 @@ export const MAX_TIMEOUT_SECONDS = 900;
 export const DEFAULT_TIMEOUT_SECONDS = 3;
 /** Lambda measures the variables as the compact JSON of the map. */
 export const MAX_ENVIRONMENT_BYTES = 4096;
+/** Lambda's limit on a function's Description, in characters. */
+export const MAX_DESCRIPTION_LENGTH = 256;
 
 const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9-_]{1,64}$/;
 
@@ -50,6 +52,8 @@ export interface FunctionConfig {
   environment: Record<string, string>;
   architecture: Architecture;
   version: string;
+  /** The template's Description; absent when it sets none. */
+  description?: string;
 }
 
 /** The function as a template or an API call describes it, before validation. */
@@ -62,6 +66,7 @@ export interface FunctionSpec {
   timeoutSeconds?: number;
   environment?: Record<string, string>;
   architecture?: string;
+  description?: string;
 }
 
 export function validateFunctionConfig(spec: FunctionSpec): FunctionConfig {
@@ -88,7 +93,21 @@ export function validateFunctionConfig(spec: FunctionSpec): FunctionConfig {
     environment: validateEnvironment(spec.functionName, spec.environment ?? {}),
     architecture: validateArchitecture(spec.functionName, spec.architecture),
     version: '$LATEST',
+    ...validateDescription(spec.functionName, spec.description),
   };
+}
+
+function validateDescription(
+  functionName: string,
+  description: string | undefined,
+): { description?: string } {
+  if (description === undefined) return {};
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    throw invalidConfig(
+      `function '${functionName}': Description has ${description.length} characters, over Lambda's limit of ${MAX_DESCRIPTION_LENGTH}; shorten it`,
+    );
+  }
+  return { description };
 }
 
 function validateMemorySize(functionName: string, memorySizeMb: number | undefined): number {

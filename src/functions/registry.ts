@@ -20,6 +20,8 @@ interface FunctionEntry {
 export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionEntry>();
   readonly #invalid = new Map<string, string>();
+  /** When each configuration was put or published, or its code last changed (ms since epoch). */
+  readonly #changedAtMs = new WeakMap<FunctionConfig, number>();
 
   /** Records a function the platform could not accept, so that calls to it can report why. */
   putInvalid(functionName: string, reason: string): void {
@@ -29,6 +31,11 @@ export class FunctionRegistry {
 
   findInvalid(functionName: string): string | undefined {
     return this.#invalid.get(functionName);
+  }
+
+  /** Lists the functions the platform could not accept, as name and reason. */
+  listInvalid(): [functionName: string, reason: string][] {
+    return [...this.#invalid];
   }
 
   /** Sets a function's `$LATEST`; its published versions and aliases stay. */
@@ -44,6 +51,7 @@ export class FunctionRegistry {
       entry.latest = config;
     }
     this.#invalid.delete(config.functionName);
+    this.#changedAtMs.set(config, Date.now());
   }
 
   /**
@@ -57,7 +65,27 @@ export class FunctionRegistry {
     const config = { ...entry.latest, version };
     entry.versions.set(version, config);
     if (alias !== undefined) entry.aliases.set(alias, version);
+    this.#changedAtMs.set(config, Date.now());
     return config;
+  }
+
+  /** Records that a function's code folder changed, for `$LATEST` and its published versions. */
+  codeChanged(functionName: string): void {
+    const entry = this.#functions.get(functionName);
+    if (entry === undefined) return;
+
+    const nowMs = Date.now();
+    for (const config of [entry.latest, ...entry.versions.values()]) {
+      this.#changedAtMs.set(config, nowMs);
+    }
+  }
+
+  /**
+   * Returns when a configuration was put or published, or its code last changed, in ms since
+   * the epoch; 0 for a configuration the registry never held.
+   */
+  changedAtMs(config: FunctionConfig): number {
+    return this.#changedAtMs.get(config) ?? 0;
   }
 
   /** The `$LATEST` configuration of a function. */

@@ -102,6 +102,11 @@ describe('all-features template', () => {
     assert.equal(payments?.codePath, path.join(path.dirname(TEMPLATE), 'hello'));
   });
 
+  it('keeps the Description', () => {
+    assert.equal(loaded.functions.get('shop-orders')?.description, 'Orders API');
+    assert.equal(loaded.functions.get('Payments')?.description, undefined);
+  });
+
   it('names a function from an Fn::Sub FunctionName', () => {
     assert.equal(loaded.logicalIds.get('shop-orders'), 'Orders');
   });
@@ -117,7 +122,6 @@ describe('all-features template', () => {
 
   it('lists each ignored property once', () => {
     assert.deepEqual(loaded.ignoredProperties, [
-      'Description (resource Orders)',
       'Layers (resource Orders)',
       'Policies (resource Orders)',
       'Tracing (resource Orders)',

@@ -13,7 +13,7 @@ import { describeValue } from './resolve-scope.js';
 
 type Json = Record<string, unknown>;
 
-/** Properties the platform runs a function from; only these are resolved here. */
+/** Properties the platform runs or describes a function from; only these are resolved here. */
 const RUN_PROPERTIES = [
   'CodeUri',
   'InlineCode',
@@ -24,6 +24,7 @@ const RUN_PROPERTIES = [
   'Environment',
   'Architectures',
   'PackageType',
+  'Description',
 ];
 
 /** Properties kept on `FunctionDefinition.settings` for the platform to apply later. */
@@ -57,7 +58,6 @@ const IGNORED_PROPERTIES = [
   'CodeSigningConfigArn',
   'DeadLetterQueue',
   'DeploymentPreference',
-  'Description',
   'DurableConfig',
   'EphemeralStorage',
   'FileSystemConfigs',
@@ -160,6 +160,7 @@ export function readFunction(
       timeoutSeconds: optionalNumber(props.Timeout, 'Timeout'),
       environment: environmentVariables(props.Environment),
       architecture: architecture(props.Architectures),
+      description: optionalText(props.Description, 'Description'),
     });
     return {
       config,
@@ -316,6 +317,14 @@ function optionalNumber(value: unknown, property: string): number | undefined {
     );
   }
   return parsed;
+}
+
+function optionalText(value: unknown, property: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw invalidConfig(`${property} is ${describeValue(value)}, not a string; write it as text`);
+  }
+  return String(value);
 }
 
 /** Environment.Variables; Lambda takes strings, so numbers and booleans are written as text. */

@@ -6,7 +6,7 @@ import { readBody } from '../read-body.js';
 import type { ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
 import { acceptEvent } from './invoke-async.js';
-import { functionFromPath } from './request-parts.js';
+import { qualifiedFunctionFromPath } from './request-parts.js';
 
 /** Lambda's limit on a synchronous Invoke request body. */
 export const MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -71,52 +71,13 @@ export async function handleInvoke({
   res.end(result.payload);
 }
 
-/** Checks `?Qualifier=` against the Invoke operation's model: 1 to 128 of `[a-zA-Z0-9$_-]`. */
-function checkQualifier(qualifier: string): void {
-  if (qualifier.length === 0) {
-    throw validationError(
-      qualifier,
-      'qualifier',
-      'Member must have length greater than or equal to 1',
-    );
-  }
-  if (qualifier.length > 128) {
-    throw validationError(
-      qualifier,
-      'qualifier',
-      'Member must have length less than or equal to 128',
-    );
-  }
-  if (!/^[a-zA-Z0-9$_-]+$/.test(qualifier)) {
-    throw validationError(
-      qualifier,
-      'qualifier',
-      'Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)',
-    );
-  }
-}
-
 function parseInvokeRequest(
   req: http.IncomingMessage,
   rawFunctionName: string,
   query: URLSearchParams,
   account: AccountContext,
 ): InvokeRequest {
-  const reference = functionFromPath(rawFunctionName, account);
-
-  const queryQualifier = query.get('Qualifier') ?? undefined;
-  if (queryQualifier !== undefined) checkQualifier(queryQualifier);
-  if (
-    queryQualifier !== undefined &&
-    reference.qualifier !== undefined &&
-    queryQualifier !== reference.qualifier
-  ) {
-    throw lambdaError(
-      'InvalidParameterValueException',
-      400,
-      'The derived qualifier from the function name does not match the specified qualifier.',
-    );
-  }
+  const { functionName, qualifier } = qualifiedFunctionFromPath(rawFunctionName, query, account);
 
   const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
   if (!INVOCATION_TYPES.includes(invocationType)) {
@@ -136,8 +97,8 @@ function parseInvokeRequest(
   }
 
   return {
-    functionName: reference.functionName,
-    qualifier: reference.qualifier ?? queryQualifier,
+    functionName,
+    qualifier,
     invocationType,
     tailLog: logType === 'Tail' && invocationType === 'RequestResponse',
     clientContext: decodeClientContext(header(req, 'x-amz-client-context')),

@@ -41,6 +41,62 @@ export function functionFromPath(rawName: string, account: AccountContext): Func
   return reference;
 }
 
+/**
+ * Parses the `{FunctionName}` path label and the `?Qualifier=` query parameter of an operation
+ * on a function version (Invoke, GetFunction). A qualifier may come from either, but two
+ * different ones are rejected as Lambda does.
+ */
+export function qualifiedFunctionFromPath(
+  rawName: string,
+  query: URLSearchParams,
+  account: AccountContext,
+): { functionName: string; qualifier: string | undefined } {
+  const reference = functionFromPath(rawName, account);
+
+  const queryQualifier = query.get('Qualifier') ?? undefined;
+  if (queryQualifier !== undefined) checkQualifier(queryQualifier);
+  if (
+    queryQualifier !== undefined &&
+    reference.qualifier !== undefined &&
+    queryQualifier !== reference.qualifier
+  ) {
+    throw lambdaError(
+      'InvalidParameterValueException',
+      400,
+      'The derived qualifier from the function name does not match the specified qualifier.',
+    );
+  }
+  return {
+    functionName: reference.functionName,
+    qualifier: reference.qualifier ?? queryQualifier,
+  };
+}
+
+/** Checks `?Qualifier=` against Lambda's Qualifier model: 1 to 128 of `[a-zA-Z0-9$_-]`. */
+function checkQualifier(qualifier: string): void {
+  if (qualifier.length === 0) {
+    throw validationError(
+      qualifier,
+      'qualifier',
+      'Member must have length greater than or equal to 1',
+    );
+  }
+  if (qualifier.length > 128) {
+    throw validationError(
+      qualifier,
+      'qualifier',
+      'Member must have length less than or equal to 128',
+    );
+  }
+  if (!/^[a-zA-Z0-9$_-]+$/.test(qualifier)) {
+    throw validationError(
+      qualifier,
+      'qualifier',
+      'Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)',
+    );
+  }
+}
+
 /** Reads a control-plane request body as a JSON object; an empty body is `{}`. */
 export async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readBody(req, MAX_CONTROL_BODY_BYTES);
