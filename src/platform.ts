@@ -101,6 +101,25 @@ export interface TemplateContents {
   dynamodbEvents?: { mappings: TemplateStreamMapping[] };
 }
 
+/**
+ * Returns one line per reason for the functions that keep their previous configuration,
+ * so that one Globals error shared by every function is reported once.
+ */
+function previousConfigurationLines(kept: Map<string, string>): string[] {
+  const namesByReason = new Map<string, string[]>();
+  for (const [name, reason] of kept) {
+    // The template's messages start with the resource they are about, which the line names.
+    const shared = reason.startsWith(`resource '${name}': `)
+      ? reason.slice(`resource '${name}': `.length)
+      : reason;
+    namesByReason.set(shared, [...(namesByReason.get(shared) ?? []), name]);
+  }
+  return [...namesByReason].map(
+    ([reason, names]) =>
+      `${names.join(', ')} kept the previous configuration, because the new one is invalid: ${reason}`,
+  );
+}
+
 const NO_SETTINGS: FunctionSettings = {
   autoPublishAlias: undefined,
   reservedConcurrentExecutions: undefined,
@@ -396,8 +415,22 @@ export class Platform {
     const settings = template.functionSettings ?? new Map<string, FunctionSettings>();
     const changes: string[] = [];
     const next = new Map(functions.map((config) => [config.functionName, config]));
+    // A function whose new definition is invalid keeps its previous configuration and its
+    // warm environments, as a template that fails to load keeps the whole previous template.
+    // NOTE: `invalid` is keyed by logical id, so this holds only for a function whose
+    // FunctionName is its logical id; another one is removed until its definition is valid.
+    const keepPrevious = new Map<string, string>();
+    for (const [name, reason] of invalid) {
+      if (this.registry.find(name) !== undefined) keepPrevious.set(name, reason);
+    }
+    for (const [name] of this.registry.listInvalid()) {
+      if (!next.has(name) && !invalid.has(name)) {
+        this.registry.delete(name);
+        changes.push(`${name} removed`);
+      }
+    }
     for (const old of this.registry.list()) {
-      if (!next.has(old.functionName)) {
+      if (!next.has(old.functionName) && !keepPrevious.has(old.functionName)) {
         this.#retireVersions(old.functionName);
         this.provisioned.deleteFunction(old.functionName);
         this.limits.unreserve(old.functionName);
@@ -424,9 +457,11 @@ export class Platform {
       );
     }
     for (const [name, reason] of invalid) {
+      if (keepPrevious.has(name)) continue;
       this.registry.putInvalid(name, reason);
       changes.push(`${name} not started: ${reason}`);
     }
+    changes.push(...previousConfigurationLines(keepPrevious));
     this.#reapplyEventInvokeConfigs(
       template.eventInvokeConfigs ?? new Map<string, EventInvokeSettings>(),
       changes,

@@ -174,6 +174,29 @@ describe('lambdacraft up hot reload', () => {
     assert.equal(typeof (await invoke('Counter')).count, 'number');
   });
 
+  it('keeps functions whose new definition is invalid', async () => {
+    const before = (await invoke('Counter')).count ?? 0;
+    const mark = stdout.length;
+    const invalid = TEMPLATE(0).replace(
+      'Handler: app.handler\n',
+      'Handler: app.handler\n    Timeout: 0\n',
+    );
+    writeFileSync(path.join(project, 'template.yaml'), invalid);
+    await waitForOutput(/reloaded template\.yaml: .*kept the previous configuration/, mark);
+
+    const line = stdout.slice(mark).split('\n')[0] ?? '';
+    assert.match(line, /Counter/);
+    assert.match(line, /Edited/);
+    assert.doesNotMatch(line, /removed/);
+    assert.equal((await invoke('Counter')).count, before + 1);
+    assert.equal((await invoke('Edited')).version, 'v4');
+
+    const back = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5));
+    await waitForOutput(/reloaded template\.yaml: nothing changed\n/, back);
+    assert.equal((await invoke('Counter')).count, before + 2);
+  });
+
   it('rejects a second up on its data folder', async () => {
     const second = spawn(
       process.execPath,
