@@ -154,8 +154,11 @@ export interface RunningPlatform {
 }
 
 /** Starts a platform with the AWS endpoint on a free port and an SDK client pointed at it. */
-export async function startPlatform(specs: FunctionSpec[]): Promise<RunningPlatform> {
-  return startWith({ functions: specs.map(validateFunctionConfig) });
+export async function startPlatform(
+  specs: FunctionSpec[],
+  options: Partial<Omit<PlatformOptions, 'dataDir' | 'functions'>> = {},
+): Promise<RunningPlatform> {
+  return startWith({ functions: specs.map(validateFunctionConfig), ...options });
 }
 
 /** Starts a platform for a SAM template, as `lambdacraft up` does, with its AWS endpoint. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { pino } from 'pino';
 
 import { json, parseReport, startPlatform, testFunction, type RunningPlatform } from './helpers.js';
 
@@ -110,5 +111,35 @@ describe('Node.js runtime', () => {
 
     assert.equal(result.FunctionError, undefined);
     assert.ok(durationMs < 250, `took ${durationMs} ms; it should not wait for the 500 ms timer`);
+  });
+});
+
+describe('Node.js runtime exiting while idle', () => {
+  it('logs the output written after the last invocation', async () => {
+    const written: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => written.push(line) });
+    const running = await startPlatform(
+      [testFunction('node-basic', 'nodejs20.x', 'index.throwLater')],
+      // Unfrozen, the runtime runs the timer while it is idle.
+      { logger, freezeIdleEnvironments: false },
+    );
+    try {
+      const result = await running.lambda.send(new InvokeCommand({ FunctionName: 'node-basic' }));
+      assert.equal(json(result.Payload), 'returned');
+
+      const deadline = Date.now() + 10_000;
+      while (!written.some((line) => line.includes('runtime exited while idle'))) {
+        assert.ok(Date.now() < deadline, `no idle exit logged: ${written.join('')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const warning = written.find((line) => line.includes('runtime exited while idle')) ?? '';
+      const { output } = JSON.parse(warning) as { output: string[] };
+      assert.ok(
+        output.some((line) => line.includes('thrown by a timer after the handler returned')),
+        warning,
+      );
+    } finally {
+      await running.close();
+    }
   });
 });

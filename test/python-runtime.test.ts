@@ -34,6 +34,7 @@ describe('Python runtime', () => {
       basic('py-loud', 'loud', { timeoutSeconds: 30 }),
       basic('py-unserialisable', 'unserialisable'),
       basic('py-exit', 'exit_now'),
+      basic('py-no-newline', 'no_newline'),
       basic('py-missing-function', 'no_such_function'),
       testFunction('python-basic', 'python3.11', 'missing_module.handler', {
         functionName: 'py-missing-module',
@@ -91,6 +92,14 @@ describe('Python runtime', () => {
       log,
       /^\[INFO\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[0-9a-f-]{36}\tlogged with the logging module$/m,
     );
+  });
+
+  it('logs a last line without a newline', async () => {
+    const first = logOf(await invoke('py-no-newline', {}, true));
+    const second = logOf(await invoke('py-no-newline', {}, true));
+
+    assert.match(first, /^a line with no newline\nEND RequestId: /m);
+    assert.match(second, /^START RequestId: [^\n]*\na line with no newline\nEND RequestId: /m);
   });
 
   it('returns a handler error with the Python payload shape', async () => {

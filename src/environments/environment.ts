@@ -26,6 +26,8 @@ export const INIT_TIMEOUT_MS = 10_000;
 export const PROVISIONED_INIT_TIMEOUT_MS = 130_000;
 /** How long to wait for a killed runtime's output pipes to close before giving up on them. */
 const PIPE_DRAIN_MS = 1_000;
+/** Lines of output written after the last invocation that the idle-exit warning keeps. */
+const IDLE_OUTPUT_LINES = 20;
 /**
  * The error type of a runtime killed at its memory limit, in the Invoke payload and the log.
  * AWS documents neither. Older Invoke payloads recorded against AWS carry Runtime.ExitError,
@@ -99,6 +101,8 @@ export class Environment {
   #initDurationMs: number | undefined;
   /** Output written outside an invocation; it opens the next invocation's log. */
   #pendingLines: string[] = [];
+  /** Line splitters of the runtime's stdout and stderr. */
+  #splitters: LineSplitter[] = [];
   #current: ActiveInvocation | undefined;
   #initDone: ((result: InitResult) => void) | undefined;
   #initTimer: NodeJS.Timeout | undefined;
@@ -248,6 +252,7 @@ export class Environment {
 
     const stdout = new LineSplitter((line) => this.#handleLine(line));
     const stderr = new LineSplitter((line) => this.#handleLine(line));
+    this.#splitters = [stdout, stderr];
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.once('close', () => {
@@ -452,8 +457,14 @@ export class Environment {
       return;
     }
     if (previous === 'ready') {
-      this.#logger.warn({ code, signal }, 'runtime exited while idle');
       this.#options.onIdleDeath(this);
+      // What the runtime wrote after its last invocation, such as the stack trace of an
+      // exception thrown by a timer, belongs to no invocation, so the warning carries it.
+      void this.#drained().then(() => {
+        for (const splitter of this.#splitters) splitter.flush();
+        const output = this.#takePendingLines().slice(-IDLE_OUTPUT_LINES);
+        this.#logger.warn({ code, signal, output }, 'runtime exited while idle');
+      });
     }
   }
 
@@ -466,6 +477,8 @@ export class Environment {
     platformLines: string[],
     trailingLines: string[],
   ): void {
+    // A last line without a newline belongs to this invocation, not to the next one.
+    for (const splitter of this.#splitters) splitter.flush();
     this.#memory.endInvocation();
     const outcome: InvocationOutcome = {
       ...result,

@@ -19,3 +19,11 @@ exports.callbackWithTimer = (event, context, callback) => {
 };
 
 exports.nested = { inner: { handler: async () => 'nested export' } };
+
+// Returns, then throws from a timer: the runtime exits while idle.
+exports.throwLater = async () => {
+  setTimeout(() => {
+    throw new Error('thrown by a timer after the handler returned');
+  }, 10);
+  return 'returned';
+};

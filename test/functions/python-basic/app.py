@@ -89,3 +89,12 @@ def detach(event, context):
     print("detached", child.pid, flush=True)
     time.sleep(event.get("seconds", 0))
     return {"detached": child.pid}
+
+
+def no_newline(event, context):
+    """Writes a last line with no newline at its end."""
+    import sys
+
+    sys.stdout.write("a line with no newline")
+    sys.stdout.flush()
+    return {}
