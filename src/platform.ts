@@ -47,6 +47,11 @@ export interface PlatformOptions {
   invalidFunctions?: Map<string, string>;
   account?: AccountContext;
   logger?: Logger;
+  /**
+   * Receives each warning about a runtime's interpreter once, such as a Python without boto3.
+   * The default logs it.
+   */
+  onRuntimeWarning?: (message: string) => void;
   /** Keep a started interpreter per runtime ready for cold starts (default true). */
   spares?: boolean;
   /** The enforcement of each function's MemorySize; detected at start when absent. */
@@ -217,7 +222,9 @@ export class Platform {
       logger: this.logger,
     });
     this.tableProblems = this.dynamodb.createTemplateTables(options.tables ?? []);
-    const launcher = new RuntimeLauncher((message) => this.logger.warn(message));
+    const launcher = new RuntimeLauncher(
+      options.onRuntimeWarning ?? ((message) => this.logger.warn(message)),
+    );
     this.memoryLimits = options.memoryLimits ?? MemoryLimits.detect();
     this.environments = new EnvironmentManager({
       account: this.account,
@@ -418,7 +425,7 @@ export class Platform {
     // A function whose new definition is invalid keeps its previous configuration and its
     // warm environments, as a template that fails to load keeps the whole previous template.
     // NOTE: `invalid` is keyed by logical id, so this holds only for a function whose
-    // FunctionName is its logical id; another one is removed until its definition is valid.
+    // FunctionName is its logical id. Another one is removed until its definition is valid.
     const keepPrevious = new Map<string, string>();
     for (const [name, reason] of invalid) {
       if (this.registry.find(name) !== undefined) keepPrevious.set(name, reason);

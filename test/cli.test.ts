@@ -149,6 +149,21 @@ Resources:
     assert.match(result.stderr, /event in '-' is not valid JSON/);
   });
 
+  it('names a missing event file', async () => {
+    const result = await run(process.execPath, [
+      CLI,
+      'invoke',
+      'EchoFunction',
+      '-t',
+      template,
+      '-e',
+      path.join(dir, 'no-such-event.json'),
+    ]);
+
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /event file '.*no-such-event\.json' not found; pass -e with/);
+  });
+
   it('names the problem of an invalid function', async () => {
     const result = await run(process.execPath, [CLI, 'invoke', 'BrokenFunction', '-t', template]);
 
@@ -254,5 +269,45 @@ describe('AWS CLI v2', () => {
       ExecutedVersion: '$LATEST',
     });
     assert.deepEqual(JSON.parse(output), { errorMessage: 'asked to fail', errorType: 'EchoError' });
+  });
+});
+
+describe('lambdacraft up output', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lambdacraft-up-output-'));
+    writeFileSync(
+      path.join(dir, 'template.yaml'),
+      `Transform: AWS::Serverless-2016-10-31
+Resources:
+  OldNode:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.handler = async () => 1;"
+      Handler: index.handler
+      Runtime: nodejs18.x
+`,
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints a runtime warning as a plain line', async () => {
+    const up = spawn(process.execPath, [CLI, 'up', dir, '--port', '0', '--http-port', '0'], {
+      env: isolateAwsEnvironment({ ...process.env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    up.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const deadline = Date.now() + 15_000;
+      const warning = /^warning: runtime 'nodejs18\.x' runs on Node\.js \d+\.\d+\.\d+/m;
+      while (!warning.test(stdout) || !stdout.includes('Press Ctrl-C')) {
+        assert.ok(Date.now() < deadline, stdout);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      up.kill('SIGINT');
+      await once(up, 'exit');
+    }
   });
 });

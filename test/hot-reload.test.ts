@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -32,6 +40,10 @@ Resources:
     Properties:
       CodeUri: edited/
       Timeout: ${timeout}
+  Twin:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: counter/
 `;
 
 const COUNTER = `import os
@@ -195,6 +207,27 @@ describe('lambdacraft up hot reload', () => {
     writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5));
     await waitForOutput(/reloaded template\.yaml: nothing changed\n/, back);
     assert.equal((await invoke('Counter')).count, before + 2);
+  });
+
+  it('reports one edit of a shared code folder once', async () => {
+    const mark = stdout.length;
+    writeFileSync(path.join(project, 'counter', 'app.py'), `${COUNTER}\n# edited\n`);
+    await waitForOutput(/reloaded (Counter, Twin|Twin, Counter): code changed\n/, mark);
+
+    assert.equal(stdout.slice(mark).match(/code changed/g)?.length, 1);
+    assert.equal((await invoke('Twin')).count, 1);
+  });
+
+  it('names a code folder that is gone', async () => {
+    const folder = path.join(project, 'edited');
+    const mark = stdout.length;
+    renameSync(folder, `${folder}-moved`);
+    await waitForOutput(/reloaded Edited: code changed; code folder .*edited is missing/, mark);
+
+    const back = stdout.length;
+    renameSync(`${folder}-moved`, folder);
+    await waitForOutput(/reloaded Edited: code changed\n/, back);
+    assert.equal((await invoke('Edited')).version, 'v4');
   });
 
   it('rejects a second up on its data folder', async () => {

@@ -76,9 +76,11 @@ function readEvent(source: string | undefined): Buffer {
   try {
     text = readFileSync(source === '-' ? 0 : source);
   } catch (error) {
-    throw invalidConfig(
-      `cannot read event file '${source}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw invalidConfig(`event file '${source}' not found; pass -e with the path of a JSON file`);
+    }
+    throw invalidConfig(`cannot read event file '${source}': ${code ?? String(error)}`);
   }
   try {
     JSON.parse(text.toString('utf8'));

@@ -89,6 +89,8 @@ async function serve(
       options.idleTimeout ??
       (config.idleTimeoutSeconds === undefined ? undefined : config.idleTimeoutSeconds * 1000),
     logger,
+    // A plain line, because the fix it names (LAMBDACRAFT_PYTHON) is for the user to apply.
+    onRuntimeWarning: (message) => output.line(`warning: ${message}`),
   });
   const { http } = project.template;
   let endpoint: string;
@@ -284,9 +286,19 @@ function watchProject(project: Project, platform: Platform, options: UpOptions):
         `reloaded ${path.basename(template.file)}: ${lines.join('; ') || 'nothing changed'}`,
       );
     }
+    // One line for every function of a shared code folder, since one edit changed them all.
+    const missing: string[] = [];
     for (const functionName of changes.functions) {
       platform.retireFunction(functionName);
-      output.line(`reloaded ${functionName}: code changed`);
+      const codePath = platform.registry.find(functionName)?.codePath;
+      if (codePath !== undefined && !existsSync(codePath)) missing.push(codePath);
+    }
+    if (changes.functions.size > 0) {
+      const gone = [...new Set(missing)].map(
+        (folder) => `; code folder ${folder} is missing, so invocations fail until it is back`,
+      );
+      const names = [...changes.functions].join(', ');
+      output.line(`reloaded ${names}: code changed${gone.join('')}`);
     }
   });
   return watcher;
