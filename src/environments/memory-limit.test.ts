@@ -141,6 +141,29 @@ describe('MemoryLimits.detect', () => {
     assert.deepEqual(readdirSync(memory), [], 'the parent made for the check is removed again');
   });
 
+  it('kills processes left in a stale parent', async () => {
+    fake = new FakeSystem([], []);
+    const own = fake.folder('unified/app', {
+      'cgroup.controllers': 'cpu memory pids\n',
+      'cgroup.subtree_control': 'memory\n',
+    });
+    const leftover = spawn('/usr/bin/sleep', ['60']);
+    fake.folder('unified/app/lambdacraft-99999999-1/0123', {
+      'cgroup.procs': `${leftover.pid}\n`,
+    });
+    writeFileSync(
+      path.join(fake.procSelf, 'mountinfo'),
+      `30 20 0:40 / ${path.dirname(own)} rw - cgroup2 cgroup2 rw\n`,
+    );
+    writeFileSync(path.join(fake.procSelf, 'cgroup'), '0::/app\n');
+    const exited = once(leftover, 'exit');
+
+    MemoryLimits.detect({ procSelfDir: fake.procSelf });
+
+    const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, 'SIGKILL');
+  });
+
   it('makes a v2 parent and writes the limit and the process', async () => {
     fake = new FakeSystem([], []);
     const own = fake.folder('unified/app', {

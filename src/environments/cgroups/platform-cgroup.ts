@@ -9,6 +9,7 @@ import {
 import path from 'node:path';
 
 import { findOwnCgroups } from './hierarchy.js';
+import { killListed } from './memory-cgroup.js';
 
 /** Names of platform cgroups: `lambdacraft-<pid>-<platform number in that process>`. */
 const PLATFORM_CGROUP = /^lambdacraft-(\d+)-\d+$/;
@@ -111,8 +112,10 @@ function createV1Parent(ownDir: string, name: string): string {
 }
 
 /**
- * Removes parent cgroups left behind by platforms whose process has ended. A parent that
- * still contains processes stays, because rmdir rejects it.
+ * Removes parent cgroups left behind by platforms whose process has ended. Processes still in
+ * their environment cgroups are function processes that left their process group (setsid)
+ * and outlived a platform that was killed, so they are killed first. A cgroup whose
+ * processes have not exited yet stays until the next start, because rmdir rejects it.
  */
 function removeStaleParents(ownDir: string): void {
   for (const entry of readdirSync(ownDir, { withFileTypes: true })) {
@@ -122,7 +125,10 @@ function removeStaleParents(ownDir: string): void {
     const parent = path.join(ownDir, entry.name);
     try {
       for (const child of readdirSync(parent, { withFileTypes: true })) {
-        if (child.isDirectory()) rmdirSync(path.join(parent, child.name));
+        if (!child.isDirectory()) continue;
+        const childDir = path.join(parent, child.name);
+        killListed(childDir);
+        rmdirSync(childDir);
       }
       rmdirSync(parent);
     } catch {
