@@ -110,12 +110,18 @@ function cliEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** Resolves once the child's standard output contains `text`. */
-function waitForOutput(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves when the child's output from now on matches `pattern`; rejects after 10 s. */
+function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
     let seen = '';
+    const timer = setTimeout(() => {
+      child.stdout?.off('data', onData);
+      reject(new Error(`no ${pattern} in the output within 10 s:\n${seen}`));
+    }, 10_000);
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
-      if (!seen.includes(text)) return;
+      if (!pattern.test(seen)) return;
+      clearTimeout(timer);
       child.stdout?.off('data', onData);
       resolve();
     };
@@ -307,8 +313,8 @@ describe('Lambda read operations', () => {
       assert.equal(again.RevisionId, before.RevisionId);
       assert.equal(again.LastModified, before.LastModified);
 
-      // The code folder is shared, so every function on it reports the change.
-      const reloaded = waitForOutput(child, 'reloaded Api: code changed');
+      // The code folder is shared, so one reload line names every function on it.
+      const reloaded = waitForOutput(child, /^reloaded (\S+, )*Api(, \S+)*: code changed$/m);
       const extra = '# edited\n';
       writeFileSync(path.join(projectDir, 'code', 'app.py'), HANDLER + extra);
       await reloaded;
