@@ -484,6 +484,21 @@ describe('EventInvokeConfig API', () => {
     );
   });
 
+  it('rejects an invalid qualifier', async () => {
+    await expectError(
+      lambda.send(
+        new PutFunctionEventInvokeConfigCommand({
+          FunctionName: 'config-a',
+          Qualifier: 'bad!',
+          MaximumRetryAttempts: 1,
+        }),
+      ),
+      'ValidationException',
+      400,
+      "1 validation error detected: Value 'bad!' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+    );
+  });
+
   it('rejects retry count and event age out of range together', async () => {
     await expectError(
       lambda.send(

@@ -9,7 +9,12 @@ import {
 } from '../../invoke/async/event-invoke-config.js';
 import type { ApiRequest } from '../routes.js';
 import { lambdaError } from './errors.js';
-import { functionFromPath, readJsonObject, sendJson } from './request-parts.js';
+import {
+  functionFromPath,
+  qualifiedFunctionFromPath,
+  readJsonObject,
+  sendJson,
+} from './request-parts.js';
 
 /** The DestinationArn pattern of Lambda's API model, quoted in its validation errors. */
 const DESTINATION_ARN_MODEL_PATTERN =
@@ -94,20 +99,7 @@ function target({ params, query, context }: ApiRequest): {
   functionName: string;
   qualifier: string | undefined;
 } {
-  const reference = functionFromPath(params[0] ?? '', context.account);
-  const queryQualifier = query.get('Qualifier') ?? undefined;
-  if (
-    queryQualifier !== undefined &&
-    reference.qualifier !== undefined &&
-    queryQualifier !== reference.qualifier
-  ) {
-    throw lambdaError(
-      'InvalidParameterValueException',
-      400,
-      'The derived qualifier from the function name does not match the specified qualifier.',
-    );
-  }
-  return { functionName: reference.functionName, qualifier: reference.qualifier ?? queryQualifier };
+  return qualifiedFunctionFromPath(params[0] ?? '', query, context.account);
 }
 
 /**
