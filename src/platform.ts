@@ -445,6 +445,9 @@ export class Platform {
         changes.push(`${old.functionName} removed`);
       }
     }
+    // One entry each for the functions added and those changed, as a Globals edit changes many.
+    const added: string[] = [];
+    const changed: string[] = [];
     for (const config of functions) {
       const old = this.registry.find(config.functionName);
       const functionSettings = settings.get(config.functionName) ?? NO_SETTINGS;
@@ -459,12 +462,14 @@ export class Platform {
       if (old !== undefined) this.#retireVersions(old.functionName);
       this.registry.put(config);
       this.#applySettings(config.functionName, functionSettings);
-      changes.push(
-        `${config.functionName} ${old === undefined ? 'added' : 'configuration changed'}`,
-      );
+      (old === undefined ? added : changed).push(config.functionName);
     }
+    if (added.length > 0) changes.push(`${added.join(', ')} added`);
+    if (changed.length > 0) changes.push(`${changed.join(', ')} configuration changed`);
     for (const [name, reason] of invalid) {
       if (keepPrevious.has(name)) continue;
+      // A function that stays invalid for the same reason is no change.
+      if (this.registry.findInvalid(name) === reason) continue;
       this.registry.putInvalid(name, reason);
       changes.push(`${name} not started: ${reason}`);
     }

@@ -209,6 +209,40 @@ describe('lambdacraft up hot reload', () => {
     assert.equal((await invoke('Counter')).count, before + 2);
   });
 
+  it('groups configuration changes and skips unchanged errors', async () => {
+    const broken = `${TEMPLATE(5)}  Broken:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: counter/
+      Runtime: cobol85
+`;
+    const mark = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), broken);
+    await waitForOutput(/reloaded template\.yaml: Broken not started: .*cobol85.*\n/, mark);
+
+    const again = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), `${broken}# unchanged\n`);
+    await waitForOutput(/reloaded template\.yaml: nothing changed\n/, again);
+
+    const globals = stdout.length;
+    const bigger = TEMPLATE(5).replace(
+      'Handler: app.handler\n',
+      'Handler: app.handler\n    MemorySize: 256\n',
+    );
+    writeFileSync(path.join(project, 'template.yaml'), bigger);
+    await waitForOutput(
+      /reloaded template\.yaml: Broken removed; Counter, Edited, Twin configuration changed\n/,
+      globals,
+    );
+
+    const back = stdout.length;
+    writeFileSync(path.join(project, 'template.yaml'), TEMPLATE(5));
+    await waitForOutput(
+      /reloaded template\.yaml: Counter, Edited, Twin configuration changed\n/,
+      back,
+    );
+  });
+
   it('reports one edit of a shared code folder once', async () => {
     const mark = stdout.length;
     writeFileSync(path.join(project, 'counter', 'app.py'), `${COUNTER}\n# edited\n`);

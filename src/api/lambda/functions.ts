@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
+import { functionArn } from '../../functions/arn.js';
 import type { FunctionConfig } from '../../functions/function-config.js';
+import { functionNotFound } from '../../functions/registry.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
 import { describeFailedFunction, describeFunction } from './function-configuration.js';
@@ -95,6 +97,10 @@ async function describeRequested(
       configuration: describeFailedFunction(functionName, failedReason, context.account, qualifier),
       failed: true,
     };
+  }
+  // GetFunction names a missing function by its unqualified ARN, where Invoke adds `:$LATEST`.
+  if (qualifier === undefined && context.registry.find(functionName) === undefined) {
+    throw functionNotFound(functionArn(context.account, functionName));
   }
   const config = context.invoker.resolve(functionName, qualifier);
   const configuration = await describeFunction(config, context, {
@@ -237,8 +243,13 @@ function decodeMarker(marker: string): ListPosition {
     throw lambdaError(
       'InvalidParameterValueException',
       400,
-      `Marker '${marker}' is not a pagination token from ListFunctions; pass the NextMarker of the previous response, or leave Marker out`,
+      `Marker '${shortened(marker)}' is not a pagination token from ListFunctions; pass the NextMarker of the previous response, or leave Marker out`,
     );
   }
   return { functionName, version };
+}
+
+/** Returns `text`, cut to its first 64 characters and `...` when longer, for an error message. */
+function shortened(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text;
 }
