@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
+  GetFunctionConfigurationCommand,
   GetFunctionConcurrencyCommand,
   InvokeCommand,
   PutFunctionConcurrencyCommand,
@@ -50,6 +51,10 @@ describe('reserved concurrency', () => {
     assert.equal(settings.AccountLimit?.ConcurrentExecutions, limit);
     assert.equal(settings.AccountLimit?.UnreservedConcurrentExecutions, limit - 7);
     assert.equal(settings.AccountUsage?.FunctionCount, 2);
+    // Both functions run the python-basic folder, so the total is twice its CodeSize.
+    const echo = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'echo' }));
+    assert.ok((echo.CodeSize ?? 0) > 0);
+    assert.equal(settings.AccountUsage?.TotalCodeSize, 2 * (echo.CodeSize ?? 0));
 
     await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'echo' }));
     const after = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'echo' }));

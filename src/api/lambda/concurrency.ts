@@ -5,6 +5,7 @@ import type { FunctionConfig } from '../../functions/function-config.js';
 import type { ProvisionedConfig } from '../../invoke/provisioned.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
+import { codeSizeOf } from './function-configuration.js';
 import { functionFromPath, readJsonObject, sendJson } from './request-parts.js';
 
 /** Lambda's reported code-size limits (bytes), which GetAccountSettings returns as they are. */
@@ -74,10 +75,18 @@ export function deleteFunctionConcurrency({
   return Promise.resolve();
 }
 
-/** `GET /2016-08-19/account-settings`: GetAccountSettings. */
-export function getAccountSettings({ req, res, context }: ApiRequest): Promise<void> {
+/**
+ * `GET /2016-08-19/account-settings`: GetAccountSettings. TotalCodeSize sums the CodeSize of
+ * every version, as Lambda counts the package of each published version.
+ */
+export async function getAccountSettings({ req, res, context }: ApiRequest): Promise<void> {
   req.resume();
   const functions = context.invoker.functions();
+  const versions = functions.flatMap((config) => [
+    config,
+    ...context.registry.versions(config.functionName),
+  ]);
+  const sizes = await Promise.all(versions.map((config) => codeSizeOf(config, context)));
   sendJson(
     res,
     200,
@@ -89,11 +98,13 @@ export function getAccountSettings({ req, res, context }: ApiRequest): Promise<v
         ConcurrentExecutions: context.limits.accountLimit,
         UnreservedConcurrentExecutions: context.limits.unreservedLimit,
       },
-      AccountUsage: { TotalCodeSize: 0, FunctionCount: functions.length },
+      AccountUsage: {
+        TotalCodeSize: sizes.reduce((sum, size) => sum + size, 0),
+        FunctionCount: functions.length,
+      },
     },
     randomUUID(),
   );
-  return Promise.resolve();
 }
 
 /** `PUT /2019-09-30/functions/{FunctionName}/provisioned-concurrency`. */

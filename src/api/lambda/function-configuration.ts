@@ -11,6 +11,12 @@ import type { ApiContext } from '../routes.js';
  */
 const codeDigests = new CodeDigests();
 
+/** Returns the CodeSize that GetFunction reports for a function version, in bytes. */
+export async function codeSizeOf(config: FunctionConfig, context: ApiContext): Promise<number> {
+  const code = await codeDigests.digest(config.codePath, context.registry.changedAtMs(config));
+  return code.sizeBytes;
+}
+
 /** Options of a FunctionConfiguration, which depend on the operation that returns it. */
 export interface DescribeOptions {
   /** The qualifier the FunctionArn ends with; an unqualified ARN when undefined. */
