@@ -11,6 +11,7 @@ import type { ApiRequest } from '../routes.js';
 import { lambdaError } from './errors.js';
 import {
   functionFromPath,
+  parseMaxItems,
   qualifiedFunctionFromPath,
   readJsonObject,
   sendJson,
@@ -74,7 +75,7 @@ export function listEventInvokeConfigs(request: ApiRequest): Promise<void> {
   const { req, res, params, query, context } = request;
   req.resume();
   const reference = functionFromPath(params[0] ?? '', context.account);
-  const maxItems = listMaxItems(query.get('MaxItems'));
+  const maxItems = parseMaxItems(query.get('MaxItems'), LIST_ITEMS_RANGE, LIST_ITEMS_RANGE.max);
   const offset = Number(query.get('Marker') ?? '0');
   if (!Number.isInteger(offset) || offset < 0) {
     throw lambdaError(
@@ -205,23 +206,6 @@ function objectMember(value: unknown, name: string): Record<string, unknown> | u
     throw lambdaError('InvalidParameterValueException', 400, `${name} must be a JSON object`);
   }
   return value as Record<string, unknown>;
-}
-
-function listMaxItems(value: string | null): number {
-  if (value === null) return LIST_ITEMS_RANGE.max;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < LIST_ITEMS_RANGE.min || parsed > LIST_ITEMS_RANGE.max) {
-    const bound =
-      parsed < LIST_ITEMS_RANGE.min
-        ? `greater than or equal to ${LIST_ITEMS_RANGE.min}`
-        : `less than or equal to ${LIST_ITEMS_RANGE.max}`;
-    throw lambdaError(
-      'ValidationException',
-      400,
-      `1 validation error detected: Value '${value}' at 'maxItems' failed to satisfy constraint: Member must have value ${bound}`,
-    );
-  }
-  return parsed;
 }
 
 /** Converts a config to Lambda's FunctionEventInvokeConfig, LastModified in epoch seconds. */

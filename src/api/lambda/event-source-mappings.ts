@@ -19,9 +19,11 @@ import {
 } from '../../invoke/event-sources/mapping-settings.js';
 import type { ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
-import { functionFromPath, readJsonObject, sendJson } from './request-parts.js';
+import { functionFromPath, parseMaxItems, readJsonObject, sendJson } from './request-parts.js';
 
 const LIST_ITEMS_RANGE = { min: 1, max: 10_000 };
+/** Mappings per page of ListEventSourceMappings when MaxItems is absent. */
+const DEFAULT_LIST_ITEMS = 100;
 
 /** Members of the API that apply to other event sources than DynamoDB streams. */
 const OTHER_SOURCE_MEMBERS = [
@@ -115,7 +117,7 @@ export function listEventSourceMappings(request: ApiRequest): Promise<void> {
     functionName === undefined
       ? undefined
       : functionFromPath(encodeURIComponent(functionName), context.account);
-  const maxItems = listMaxItems(query.get('MaxItems'));
+  const maxItems = parseMaxItems(query.get('MaxItems'), LIST_ITEMS_RANGE, DEFAULT_LIST_ITEMS);
   const offset = Number(query.get('Marker') ?? '0');
   if (!Number.isInteger(offset) || offset < 0) {
     throw lambdaError(
@@ -358,19 +360,6 @@ function objectMember(value: unknown, name: string): Record<string, unknown> {
 
 function definedSettings(settings: MappingChanges['settings']): Partial<MappingSettings> {
   return Object.fromEntries(Object.entries(settings).filter(([, item]) => item !== undefined));
-}
-
-function listMaxItems(value: string | null): number {
-  if (value === null) return 100;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < LIST_ITEMS_RANGE.min || parsed > LIST_ITEMS_RANGE.max) {
-    const bound =
-      parsed < LIST_ITEMS_RANGE.min
-        ? `greater than or equal to ${LIST_ITEMS_RANGE.min}`
-        : `less than or equal to ${LIST_ITEMS_RANGE.max}`;
-    throw validationError(value, 'maxItems', `Member must have value ${bound}`);
-  }
-  return parsed;
 }
 
 /** Converts a mapping to Lambda's EventSourceMappingConfiguration, LastModified in seconds. */

@@ -6,13 +6,12 @@ import { functionNotFound } from '../../functions/registry.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
 import { lambdaError, validationError } from './errors.js';
 import { describeFailedFunction, describeFunction } from './function-configuration.js';
-import { qualifiedFunctionFromPath, sendJson } from './request-parts.js';
+import { parseMaxItems, qualifiedFunctionFromPath, sendJson } from './request-parts.js';
 
 /** ListFunctions returns at most this many functions per page, whatever MaxItems requests. */
 const MAX_PAGE_SIZE = 50;
 /** The range of MaxItems in Lambda's API model. */
-const MIN_MAX_ITEMS = 1;
-const MAX_MAX_ITEMS = 10_000;
+const MAX_ITEMS_RANGE = { min: 1, max: 10_000 };
 const MASTER_REGION_PATTERN = /^(ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1})$/;
 
 /** One function version in ListFunctions' order, or a function the platform could not accept. */
@@ -34,7 +33,7 @@ interface ListPosition {
 /** `GET /2015-03-31/functions/`: ListFunctions. */
 export async function listFunctions({ req, res, query, context }: ApiRequest): Promise<void> {
   req.resume();
-  const pageSize = Math.min(parseMaxItems(query.get('MaxItems')), MAX_PAGE_SIZE);
+  const pageSize = Math.min(listFunctionsMaxItems(query.get('MaxItems')), MAX_PAGE_SIZE);
   const allVersions = parseFunctionVersion(query.get('FunctionVersion'));
   const masterRegion = parseMasterRegion(query.get('MasterRegion'), allVersions);
   const marker = query.get('Marker');
@@ -162,31 +161,17 @@ function versionRank(version: string): number {
   return version === '$LATEST' ? 0 : Number(version);
 }
 
-function parseMaxItems(value: string | null): number {
+/** Parses MaxItems, rejecting text that is not a whole number before the range check. */
+function listFunctionsMaxItems(value: string | null): number {
   if (value === null || value === '') return MAX_PAGE_SIZE;
   if (!/^-?\d+$/.test(value)) {
     throw lambdaError(
       'InvalidParameterValueException',
       400,
-      `MaxItems '${value}' is not a whole number; pass a number from ${MIN_MAX_ITEMS} to ${MAX_MAX_ITEMS}`,
+      `MaxItems '${value}' is not a whole number; pass a number from ${MAX_ITEMS_RANGE.min} to ${MAX_ITEMS_RANGE.max}`,
     );
   }
-  const maxItems = Number(value);
-  if (maxItems < MIN_MAX_ITEMS) {
-    throw validationError(
-      value,
-      'maxItems',
-      `Member must have value greater than or equal to ${MIN_MAX_ITEMS}`,
-    );
-  }
-  if (maxItems > MAX_MAX_ITEMS) {
-    throw validationError(
-      value,
-      'maxItems',
-      `Member must have value less than or equal to ${MAX_MAX_ITEMS}`,
-    );
-  }
-  return maxItems;
+  return parseMaxItems(value, MAX_ITEMS_RANGE, MAX_PAGE_SIZE);
 }
 
 /** Parses FunctionVersion, whose only value is ALL; returns whether it was given. */

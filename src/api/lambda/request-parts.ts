@@ -133,3 +133,22 @@ export function sendJson(
   res.writeHead(status, headers);
   res.end(text);
 }
+
+/**
+ * Parses a list operation's MaxItems: `defaultItems` when absent, else a whole number in
+ * `range`, with Lambda's ValidationException for any other value.
+ */
+export function parseMaxItems(
+  value: string | null,
+  range: { min: number; max: number },
+  defaultItems: number,
+): number {
+  if (value === null) return defaultItems;
+  const parsed = Number(value);
+  if (Number.isInteger(parsed) && parsed >= range.min && parsed <= range.max) return parsed;
+  const bound =
+    parsed < range.min
+      ? `greater than or equal to ${range.min}`
+      : `less than or equal to ${range.max}`;
+  throw validationError(value, 'maxItems', `Member must have value ${bound}`);
+}
