@@ -5,7 +5,7 @@ import { invalidConfig } from '../errors.js';
 import { createLogger } from '../log.js';
 import { Platform } from '../platform.js';
 import { output } from './output.js';
-import { openProject, type ProjectOptions } from './project.js';
+import { openProject, templateFunctionName, type ProjectOptions } from './project.js';
 
 export interface InvokeCommandOptions extends ProjectOptions {
   event?: string;
@@ -60,9 +60,8 @@ function findFunctionName(
   const reason = template.invalid.get(id);
   if (reason !== undefined) throw invalidConfig(reason);
 
-  for (const [functionName, logicalId] of template.logicalIds) {
-    if (logicalId === id || functionName === id) return functionName;
-  }
+  const functionName = templateFunctionName(template, id);
+  if (functionName !== undefined) return functionName;
   const known = [...template.logicalIds.values()].join(', ') || 'none';
   throw invalidConfig(
     `no function '${id}' in ${template.file}; functions in the template: ${known}`,

@@ -8,6 +8,7 @@ import { DEFAULT_ACCOUNT } from '../platform.js';
 import { loadTemplate } from '../template/load.js';
 import { StateStore, type InvocationRecord } from '../state/store.js';
 import { output } from './output.js';
+import { templateFunctionName } from './project.js';
 
 export interface LogsOptions {
   template: string;
@@ -91,10 +92,9 @@ function findTemplateFunction(name: string, templateFile: string, dataDir: strin
     rmSync(scratchDir, { recursive: true, force: true });
   }
 
-  if (template.functions.has(name) || template.invalid.has(name)) return name;
-  for (const [functionName, logicalId] of template.logicalIds) {
-    if (logicalId === name) return functionName;
-  }
+  if (template.invalid.has(name)) return name;
+  const functionName = templateFunctionName(template, name);
+  if (functionName !== undefined) return functionName;
   const known = [...template.functions.keys(), ...template.invalid.keys()].join(', ') || 'none';
   throw invalidConfig(
     `function '${name}' not found: ${template.file} does not define it and ${dataDir} has no recorded invocations of it; functions in the template: ${known}`,

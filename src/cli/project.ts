@@ -39,3 +39,14 @@ export function openProject(templateFile: string, options: ProjectOptions): Proj
   });
   return { template, account, dataDir };
 }
+
+/**
+ * Returns the FunctionName of the template's function that `id` names by FunctionName or by
+ * logical id, or undefined when no loaded function has either.
+ */
+export function templateFunctionName(template: LoadedTemplate, id: string): string | undefined {
+  for (const [functionName, logicalId] of template.logicalIds) {
+    if (logicalId === id || functionName === id) return functionName;
+  }
+  return undefined;
+}
