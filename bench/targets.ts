@@ -27,7 +27,7 @@ const DESCENDANT_EXIT_TIMEOUT_MS = 3_000;
 const KEPT_LOG_LINES = 5;
 /**
  * Python children of floor C. On a 2-CPU machine, 2, 4 and 7 children served the same rate
- * within the noise at 64 clients; the gateway ran 6 or 7 Python environments there.
+ * within the noise at 64 clients. The gateway ran 6 or 7 Python environments there.
  */
 const FLOOR_C_CHILDREN = 4;
 

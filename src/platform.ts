@@ -110,9 +110,9 @@ export interface TemplateContents {
  * Returns one line per reason for the functions that keep their previous configuration,
  * so that one Globals error shared by every function is reported once.
  */
-function previousConfigurationLines(kept: Map<string, string>): string[] {
+function previousConfigurationLines(keepPrevious: Map<string, string>): string[] {
   const namesByReason = new Map<string, string[]>();
-  for (const [name, reason] of kept) {
+  for (const [name, reason] of keepPrevious) {
     // The template's messages start with the resource they are about, which the line names.
     const shared = reason.startsWith(`resource '${name}': `)
       ? reason.slice(`resource '${name}': `.length)

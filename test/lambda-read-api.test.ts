@@ -109,8 +109,7 @@ function cliEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Resolves once the child's standard output contains `text`. */
-/** Resolves when the child's output from now on matches `pattern`; rejects after 10 s. */
+/** Resolves when the child's output from now on matches `pattern`, and rejects after 10 s. */
 function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';

@@ -23,7 +23,7 @@ const FOLLOW_INTERVAL_MS = 500;
 /**
  * Prints the logs of the last invocations, then with --follow each new one as it ends. A
  * function name with no recorded invocations must be a function of the template (by
- * FunctionName or logical id); otherwise it is not found.
+ * FunctionName or logical id), or it is not found.
  */
 export async function runLogs(
   requestedName: string | undefined,

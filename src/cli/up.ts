@@ -294,11 +294,11 @@ function watchProject(project: Project, platform: Platform, options: UpOptions):
       if (codePath !== undefined && !existsSync(codePath)) missing.push(codePath);
     }
     if (changes.functions.size > 0) {
-      const gone = [...new Set(missing)].map(
+      const missingNotes = [...new Set(missing)].map(
         (folder) => `; code folder ${folder} is missing, so invocations fail until it is back`,
       );
       const names = [...changes.functions].join(', ');
-      output.line(`reloaded ${names}: code changed${gone.join('')}`);
+      output.line(`reloaded ${names}: code changed${missingNotes.join('')}`);
     }
   });
   return watcher;

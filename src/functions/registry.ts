@@ -82,7 +82,7 @@ export class FunctionRegistry {
 
   /**
    * Returns when a configuration was put or published, or its code last changed, in ms since
-   * the epoch; 0 for a configuration the registry never held.
+   * the epoch. It is 0 for a configuration the registry never held.
    */
   changedAtMs(config: FunctionConfig): number {
     return this.#changedAtMs.get(config) ?? 0;

@@ -21,11 +21,11 @@ export async function codeSizeOf(config: FunctionConfig, context: ApiContext): P
 export interface DescribeOptions {
   /** The qualifier the FunctionArn ends with; an unqualified ARN when undefined. */
   arnQualifier: string | undefined;
-  /** Add State and LastUpdateStatus, which GetFunction returns and ListFunctions leaves out. */
+  /** Whether to add State and LastUpdateStatus, which GetFunction returns and ListFunctions leaves out. */
   withState: boolean;
 }
 
-/** Writes Lambda's FunctionConfiguration shape for a function version the platform runs. */
+/** Returns Lambda's FunctionConfiguration shape for a function version the platform runs. */
 export async function describeFunction(
   config: FunctionConfig,
   context: ApiContext,
@@ -70,7 +70,7 @@ export async function describeFunction(
 }
 
 /**
- * Writes the FunctionConfiguration of a function the template defines but the platform could
+ * Returns the FunctionConfiguration of a function the template defines but the platform could
  * not accept: its name, State Failed and the reason. NOTE: ListFunctions on AWS leaves State
  * out of every entry, but here it is kept for these, because they have no other fields that
  * would show why the function does not run.

@@ -174,7 +174,7 @@ function listFunctionsMaxItems(value: string | null): number {
   return parseMaxItems(value, MAX_ITEMS_RANGE, MAX_PAGE_SIZE);
 }
 
-/** Parses FunctionVersion, whose only value is ALL; returns whether it was given. */
+/** Parses FunctionVersion, whose only value is ALL, and returns whether it was given. */
 function parseFunctionVersion(value: string | null): boolean {
   if (value === null) return false;
   if (value !== 'ALL') {
