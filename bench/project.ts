@@ -31,7 +31,7 @@ export function prepareProject(dir: string): string {
  * package.json above its own files, so the copy runs its copied runtimes.
  */
 export function snapshotPlatform(dir: string): string {
-  const main = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+  const main = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
   if (!existsSync(main))
     throw new Error(`${main} is missing; run npm run build (npm run bench does)`);
 
@@ -48,7 +48,7 @@ export function snapshotPlatform(dir: string): string {
     filter: (source) => !/[/\\](tests?|bench)$/.test(source),
   });
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  return path.join(dir, 'dist', 'src', 'cli', 'main.js');
+  return path.join(dir, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 }
 
 /**

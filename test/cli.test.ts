@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +19,7 @@ import {
 } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 /** AWS CLI v2, from Debian's awscli package; `aws` on PATH may be another version. */
 const AWS_CLI = '/usr/bin/aws';
 
@@ -291,23 +291,51 @@ Resources:
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints a runtime warning as a plain line', async () => {
+  /**
+   * Starts `lambdacraft up` on the project with `extraEnv`, waits until it prints the Ctrl-C
+   * hint and `expected` on standard output, passes the process to `check`, then stops it.
+   */
+  async function whileUp(
+    extraEnv: NodeJS.ProcessEnv,
+    expected: RegExp,
+    check: (pid: number) => void = () => undefined,
+  ): Promise<void> {
+    const env = isolateAwsEnvironment({ ...process.env, ...extraEnv });
+    if (extraEnv.UV_THREADPOOL_SIZE === undefined) delete env.UV_THREADPOOL_SIZE;
     const up = spawn(process.execPath, [CLI, 'up', dir, '--port', '0', '--http-port', '0'], {
-      env: isolateAwsEnvironment({ ...process.env }),
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     up.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     try {
       const deadline = Date.now() + 15_000;
-      const warning = /^warning: runtime 'nodejs18\.x' runs on Node\.js \d+\.\d+\.\d+/m;
-      while (!warning.test(stdout) || !stdout.includes('Press Ctrl-C')) {
+      while (!expected.test(stdout) || !stdout.includes('Press Ctrl-C')) {
         assert.ok(Date.now() < deadline, stdout);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      check(up.pid ?? 0);
     } finally {
       up.kill('SIGINT');
       await once(up, 'exit');
     }
+  }
+
+  it('prints a runtime warning as a plain line', async () => {
+    await whileUp({}, /^warning: runtime 'nodejs18\.x' runs on Node\.js \d+\.\d+\.\d+/m);
+  });
+
+  it('runs no more thread pool threads than CPUs unless UV_THREADPOOL_SIZE is set', async () => {
+    const threadCount = async (extraEnv: NodeJS.ProcessEnv) => {
+      let count = 0;
+      await whileUp(extraEnv, /warning:/, (pid) => {
+        count = readdirSync(`/proc/${pid}/task`).length;
+      });
+      return count;
+    };
+    const sized = await threadCount({});
+    const libuvDefault = await threadCount({ UV_THREADPOOL_SIZE: '4' });
+    const expected = Math.max(2, Math.min(4, os.availableParallelism()));
+    assert.equal(libuvDefault - sized, 4 - expected);
   });
 });

@@ -15,7 +15,7 @@ import { CLIENT_OPTIONS, isolateAwsEnvironment } from './helpers.js';
 
 const EXAMPLES = path.join(PACKAGE_ROOT, 'examples', 'intro');
 const TEMPLATE = path.join(EXAMPLES, 'template.yaml');
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 
 function event(name: string): Buffer {
   return readFileSync(path.join(EXAMPLES, 'events', `${name}.json`));

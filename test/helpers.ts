@@ -108,7 +108,7 @@ export async function startUpProcess(
 ): Promise<UpProcess> {
   const { child, ready } = await spawnNodeUntilReady({
     args: [
-      path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js'),
+      path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs'),
       'up',
       projectDir,
       '--port',

@@ -23,7 +23,7 @@ import {
 import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { CLIENT_OPTIONS, isolateAwsEnvironment, isProcessRunning } from './helpers.js';
 
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 
 const TEMPLATE = (timeout: number, counterProperties = '') => `Transform: AWS::Serverless-2016-10-31
 Globals:

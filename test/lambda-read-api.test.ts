@@ -23,7 +23,7 @@ import { PACKAGE_ROOT } from '../src/environments/launch.js';
 import { CLIENT_OPTIONS, isolateAwsEnvironment, startUpProcess } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 /** boto3 comes from Debian's python3-boto3, which only Debian's interpreter imports. */
 const DEBIAN_PYTHON = '/usr/bin/python3';
 const AWS_CLI = '/usr/bin/aws';

@@ -23,7 +23,7 @@ import type { InvocationRecord } from '../src/state/store.js';
 import { startPlatform, testFunction, type RunningPlatform } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 
 const ECHO = 'MeteredEcho';
 const FAIL = 'MeteredFail';

@@ -18,7 +18,7 @@ isolateAwsEnvironment();
 
 const PROJECT_DIR = path.join(PROJECTS_DIR, 'py-eventbridge-schedule');
 const HANDLER_DIR = path.join(PROJECT_DIR, 'src');
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'lambdacraft.cjs');
 /** AWS SAM CLI's rendered sample of the Scheduled Event. */
 const RENDERED_EVENT = path.join(PROJECT_DIR, 'events', 'cloudwatch-scheduled-event.json');
 const MINUTE_MS = 60_000;

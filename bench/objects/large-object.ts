@@ -14,6 +14,8 @@ import { megabytesPerSecond } from './file-floor.js';
 /** One timed transfer of the large object. */
 export interface Transfer {
   label: string;
+  /** An upload counts against the raw write speed, a download against the raw read speed. */
+  direction: TransferDirection;
   bytes: number;
   seconds: number;
   megabytesPerSecond: number;
@@ -25,6 +27,8 @@ export interface Transfer {
   serverCpuSeconds: number;
   error: string | undefined;
 }
+
+export type TransferDirection = 'upload' | 'download';
 
 const RSS_SAMPLE_MS = 100;
 
@@ -77,6 +81,7 @@ export async function download(
  */
 export async function timeTransfer(
   label: string,
+  direction: TransferDirection,
   bytes: number,
   rootPid: number,
   transfer: () => Promise<void>,
@@ -101,6 +106,7 @@ export async function timeTransfer(
   peakRootRssKb = Math.max(peakRootRssKb, readRootRssKb(rootPid));
   return {
     label,
+    direction,
     bytes,
     seconds,
     megabytesPerSecond: error === undefined ? megabytesPerSecond(bytes, seconds) : Number.NaN,

@@ -23,6 +23,7 @@ import {
   streamedPut,
   timeTransfer,
   type Transfer,
+  type TransferDirection,
 } from './large-object.js';
 import { measureUploadToHandler, type NotificationResult } from './notifications.js';
 import { runPhase, type PhaseResult } from './operations.js';
@@ -35,6 +36,7 @@ const LARGE_BUCKET = 'bench-large';
 /** The label of the floor's rows; the report leaves rows with it out of the goals. */
 export const HTTP_FLOOR_LABEL = 'floor: bare Node http';
 const STREAMED_PUT_LABEL = 'one PutObject, file stream body';
+const DOWNLOAD_LABEL = 'GetObject, body streamed';
 /**
  * Unmeasured requests of each client before the first small phase, so that V8 has compiled
  * the hot code. Without them, a first phase of 2000 SDK PutObject requests ran at about two
@@ -185,8 +187,11 @@ async function measureHttpFloor(
   }
 }
 
-/** Returns the target of floor-server.ts: a bare Node.js server that discards bodies. */
-function httpFloorDefinition(): TargetDefinition {
+/**
+ * Returns the target of floor-server.ts: a bare Node.js server that discards bodies and,
+ * given `largeFile`, answers every GET with that file.
+ */
+function httpFloorDefinition(largeFile?: string): TargetDefinition {
   return {
     id: 'objects',
     label: HTTP_FLOOR_LABEL,
@@ -194,14 +199,19 @@ function httpFloorDefinition(): TargetDefinition {
     textLog: true,
     command: (port) => ({
       file: process.execPath,
-      args: [path.join(BENCH_DIST_DIR, 'objects', 'floor-server.js'), String(port)],
+      args: [
+        path.join(BENCH_DIST_DIR, 'objects', 'floor-server.js'),
+        String(port),
+        ...(largeFile === undefined ? [] : [largeFile]),
+      ],
     }),
   };
 }
 
 /**
  * Times the streamed PutObject of the large file against the bare HTTP floor, which stores
- * nothing: the rate the SDK client and HTTP reach on this machine without a store.
+ * nothing, and a GetObject that the floor answers with the file: the rates the SDK client
+ * and HTTP reach on this machine without a store.
  */
 async function measureLargeHttpFloor(
   setup: ObjectsSetup,
@@ -210,16 +220,19 @@ async function measureLargeHttpFloor(
   result: ObjectsResult,
 ): Promise<void> {
   const floor = await RunningTarget.start(
-    httpFloorDefinition(),
+    httpFloorDefinition(sourceFile),
     path.join(setup.logDir, 'objects-large-http-floor'),
     setup.workDir,
   );
   const client = benchS3Client(`http://127.0.0.1:${floor.port}`, 1);
   try {
+    const time = (label: string, direction: TransferDirection, transfer: () => Promise<void>) =>
+      timeTransfer(`${HTTP_FLOOR_LABEL}: ${label}`, direction, bytes, floor.pid, transfer);
     result.transfers.push(
-      await timeTransfer(`${HTTP_FLOOR_LABEL}: ${STREAMED_PUT_LABEL}`, bytes, floor.pid, () =>
+      await time(STREAMED_PUT_LABEL, 'upload', () =>
         streamedPut(client, LARGE_BUCKET, 'single', sourceFile, bytes),
       ),
+      await time(DOWNLOAD_LABEL, 'download', () => download(client, LARGE_BUCKET, 'single', bytes)),
     );
   } finally {
     client.destroy();
@@ -320,18 +333,16 @@ async function measureLarge(
 
   await ensureBucket(client, LARGE_BUCKET);
   result.rootRssBeforeLargeKb = readRootRssKb(platformPid);
-  const time = (label: string, transfer: () => Promise<void>) =>
-    timeTransfer(label, bytes, platformPid, transfer);
+  const time = (label: string, direction: TransferDirection, transfer: () => Promise<void>) =>
+    timeTransfer(`${direction}: ${label}`, direction, bytes, platformPid, transfer);
   result.transfers.push(
-    await time('upload: lib-storage Upload (multipart)', () =>
+    await time('lib-storage Upload (multipart)', 'upload', () =>
       multipartUpload(client, LARGE_BUCKET, 'multipart', sourceFile),
     ),
-    await time(`upload: ${STREAMED_PUT_LABEL}`, () =>
+    await time(STREAMED_PUT_LABEL, 'upload', () =>
       streamedPut(client, LARGE_BUCKET, 'single', sourceFile, bytes),
     ),
-    await time('download: GetObject, body streamed', () =>
-      download(client, LARGE_BUCKET, 'single', bytes),
-    ),
+    await time(DOWNLOAD_LABEL, 'download', () => download(client, LARGE_BUCKET, 'single', bytes)),
   );
 }
 
