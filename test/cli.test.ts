@@ -325,7 +325,7 @@ Resources:
     await whileUp({}, /^warning: runtime 'nodejs18\.x' runs on Node\.js \d+\.\d+\.\d+/m);
   });
 
-  it('runs no more thread pool threads than CPUs unless UV_THREADPOOL_SIZE is set', async () => {
+  it('sizes the thread pool to the CPUs', async () => {
     const threadCount = async (extraEnv: NodeJS.ProcessEnv) => {
       let count = 0;
       await whileUp(extraEnv, /warning:/, (pid) => {

@@ -1,6 +1,6 @@
 // The HTTP floor of the object store benchmark: a bare Node.js server that reads and discards
 // every PUT body and returns the same 4 KiB body for every GET, storing nothing. Given FILE,
-// it answers every GET with that file instead, read in 1 MiB chunks as the store reads
+// it serves that file for every GET instead, read in 1 MiB chunks as the store reads
 // objects. The SDK client of the benchmark talks to it as to an S3 endpoint, so its figures
 // are the cost of the client, its signatures and HTTP on this machine.
 // Usage: node dist/bench/objects/floor-server.js PORT [FILE]

@@ -189,7 +189,7 @@ async function measureHttpFloor(
 
 /**
  * Returns the target of floor-server.ts: a bare Node.js server that discards bodies and,
- * given `largeFile`, answers every GET with that file.
+ * given `largeFile`, serves that file for every GET.
  */
 function httpFloorDefinition(largeFile?: string): TargetDefinition {
   return {
@@ -210,7 +210,7 @@ function httpFloorDefinition(largeFile?: string): TargetDefinition {
 
 /**
  * Times the streamed PutObject of the large file against the bare HTTP floor, which stores
- * nothing, and a GetObject that the floor answers with the file: the rates the SDK client
+ * nothing, and a GetObject of the file from the floor: the rates the SDK client
  * and HTTP reach on this machine without a store.
  */
 async function measureLargeHttpFloor(

@@ -160,7 +160,7 @@ export function objectsGoals(result: ObjectsResult | undefined): Goal[] {
       'x',
       (value) => value >= RAW_SPEED_SHARE_GOAL,
     );
-    // The bare HTTP server's share in the same direction is the most any store reaches with
+    // The bare HTTP server's share in the same direction is the highest any store can reach with
     // this client on the machine.
     const bare = transfers.find(
       (other) => isFloor(other) && other.direction === transfer.direction,

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // The `lambdacraft` command. It sizes libuv's thread pool before anything starts the pool,
 // which only a CommonJS entry point can do: Node.js reads an ES module entry through the
-// pool. The pool runs the object store's file writes, renames and fsyncs. With more pool
-// threads than CPUs, those threads take the CPUs from the event loop, and on a 2-CPU machine
-// 2 threads served about 7 % more small PutObject requests than libuv's default of 4.
-// A UV_THREADPOOL_SIZE set by the user is kept.
+// pool. The pool runs the object store's file writes, renames and fsyncs, and a pool with
+// more threads than CPUs takes the CPUs from the event loop. BENCHMARKS.md ("Thread pool
+// size") has the measurements on 2 CPUs. A UV_THREADPOOL_SIZE set by the user is kept.
 import { availableParallelism } from 'node:os';
 
 const LIBUV_DEFAULT_POOL_THREADS = 4;
