@@ -13,6 +13,7 @@ import {
   type LambdaFunctionConfiguration,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
 import { startPlatform, testFunction, type RunningPlatform } from './helpers.js';
 import { s3Client } from './s3-helpers.js';
@@ -349,6 +350,32 @@ describe('S3 bucket notifications', () => {
       assert.equal(records[index]?.s3.object.key, encoded, key);
       assert.equal(decodeURIComponent(encoded.replaceAll('+', ' ')), key);
     }
+  });
+
+  test('form upload fires ObjectCreated:Post', async () => {
+    await putConfiguration([
+      { Id: 'forms', LambdaFunctionArn: `${ARN_PREFIX}second`, Events: ['s3:ObjectCreated:Post'] },
+    ]);
+    await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'by-put.txt', Body: 'p' }));
+    const { url, fields } = await createPresignedPost(s3, {
+      Bucket: 'uploads',
+      Key: 'forms/${filename}',
+      Expires: 60,
+    });
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob(['posted body']), 'my file.txt');
+    const response = await fetch(url, { method: 'POST', body: form });
+    assert.equal(response.status, 204);
+
+    const [record] = await nextRecords(1);
+    assert.equal(record?.functionName, 'second');
+    assert.equal(record?.eventName, 'ObjectCreated:Post');
+    assert.equal(record?.s3.configurationId, 'forms');
+    assert.equal(record?.s3.object.key, 'forms/my+file.txt');
+    assert.equal(record?.s3.object.size, 11);
+    assert.equal(`"${String(record?.s3.object.eTag)}"`, response.headers.get('etag'));
+    assert.equal(invocationCount(), seen, 'the PutObject fired no Post configuration');
   });
 });
 

@@ -6,7 +6,7 @@ import type { CommitBatch } from './commit-batch.js';
 import type { S3ObjectEvent } from './events.js';
 import type { BucketNotifications } from './notifications/bucket-notifications.js';
 import type { ObjectFiles } from './object-files.js';
-import type { SignedRequest } from './sigv4.js';
+import type { KnownCredentials, SignedRequest } from './sigv4.js';
 
 /** The services and settings every S3 operation may use. */
 export interface S3Context {
@@ -15,6 +15,8 @@ export interface S3Context {
   commits: CommitBatch;
   files: ObjectFiles;
   region: string;
+  /** The access keys whose signatures are checked, with their secrets. */
+  credentials: KnownCredentials;
   logger: Logger;
   /** Hands an event to the listeners inside the transaction that commits its change. */
   emit(event: S3ObjectEvent): void;

@@ -40,6 +40,10 @@ const S3_ERRORS: Record<string, { status: number; message: string }> = {
     status: 500,
     message: 'An internal error occurred. Try again.',
   },
+  IncorrectNumberOfFilesInPostRequest: {
+    status: 400,
+    message: 'POST requires exactly one file upload per request.',
+  },
   InvalidArgument: { status: 400, message: 'Invalid Argument' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
@@ -54,6 +58,10 @@ const S3_ERRORS: Record<string, { status: number; message: string }> = {
       'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
   },
   InvalidPartNumber: { status: 416, message: 'The requested partnumber is not satisfiable' },
+  InvalidPolicyDocument: {
+    status: 400,
+    message: 'The content of the form does not meet the conditions specified in the policy document.',
+  },
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
   InvalidRequest: { status: 400, message: 'Invalid Request' },
   InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
@@ -62,6 +70,14 @@ const S3_ERRORS: Record<string, { status: number; message: string }> = {
     status: 400,
     message:
       'The XML that you provided was not well formed or did not validate against our published schema.',
+  },
+  MalformedPOSTRequest: {
+    status: 400,
+    message: 'The body of your POST request is not well-formed multipart/form-data.',
+  },
+  MaxPostPreDataLengthExceededError: {
+    status: 400,
+    message: 'Your POST request fields preceding the upload file were too large.',
   },
   MethodNotAllowed: {
     status: 405,

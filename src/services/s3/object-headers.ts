@@ -32,15 +32,17 @@ const RESPONSE_NAMES: Record<string, string> = {
 const MAX_METADATA_BYTES = 2048;
 
 /**
- * Collects the headers stored with an object from its upload request. `aws-chunked` is a
- * coding of the upload only, so it is removed from Content-Encoding, as S3 removes it.
- * Content-Type defaults to `binary/octet-stream`, S3's default.
+ * Collects the headers stored with an object from the headers of its upload request, or the
+ * fields of a POST form by lowercase name. `aws-chunked` is a coding of the upload only, so
+ * it is removed from Content-Encoding, as S3 removes it. Content-Type defaults to
+ * `binary/octet-stream`, S3's default.
  */
-export function storedHeaders(req: http.IncomingMessage): Record<string, string> {
+export function storedHeaders(sent: http.IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
-    const value = headerValue(req, name);
-    if (value !== undefined) headers[name] = value;
+    const value = sent[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first;
   }
   const encoding = headers['content-encoding']
     ?.split(',')
@@ -53,11 +55,14 @@ export function storedHeaders(req: http.IncomingMessage): Record<string, string>
   return headers;
 }
 
-/** Collects the `x-amz-meta-*` headers of a request by lowercase name without the prefix. */
-export function userMetadata(req: http.IncomingMessage): Record<string, string> {
+/**
+ * Collects the `x-amz-meta-*` headers of a request, or fields of a POST form, by lowercase
+ * name without the prefix.
+ */
+export function userMetadata(sent: http.IncomingHttpHeaders): Record<string, string> {
   const metadata: Record<string, string> = {};
   let bytes = 0;
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(sent)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
     const text = Array.isArray(value) ? value.join(',') : value;
     metadata[name.slice('x-amz-meta-'.length)] = text;

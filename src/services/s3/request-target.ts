@@ -71,7 +71,7 @@ export interface S3Target {
 }
 
 /** Maximum key length in UTF-8 bytes, as S3 documents it. */
-const MAX_KEY_BYTES = 1024;
+export const MAX_KEY_BYTES = 1024;
 
 /** Finds the bucket and key in a request's Host and still-encoded path. */
 export function requestTarget(host: string | undefined, rawPath: string): S3Target {

@@ -24,6 +24,7 @@ import {
   uploadPartCopy,
 } from './operations/multipart.js';
 import { deleteObject, deleteObjects, getObject, putObject } from './operations/objects.js';
+import { postObject } from './operations/post-object.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './operations/tagging.js';
 
 type Handler<T> = (request: T) => Promise<void>;
@@ -86,7 +87,7 @@ function routeBucket(method: string, request: BucketRequest): Promise<void> {
     HEAD: headBucket,
     DELETE: query.has('tagging') ? undefined : deleteBucket,
     GET: bucketGetHandler(query),
-    POST: query.has('delete') ? deleteObjects : undefined,
+    POST: query.has('delete') ? deleteObjects : postObject,
   });
   if (handler === undefined) throw unsupported(method, query, 'BUCKET');
   return handler(request);

@@ -66,6 +66,7 @@ export class S3Service {
       commits: new CommitBatch(options.objects),
       files,
       region: options.region,
+      credentials: this.#credentials,
       logger: this.#logger,
       emit: (event) => this.#emit(event),
       nowMs: this.#clock,

@@ -38,8 +38,8 @@ export async function copyObject(request: ObjectRequest): Promise<void> {
     size: copied.size,
     eTag: `"${copied.md5Hex}"`,
     lastModifiedMs: request.context.nowMs(),
-    headers: metadataDirective === 'COPY' ? source.headers : storedHeaders(request.req),
-    metadata: metadataDirective === 'COPY' ? source.metadata : userMetadata(request.req),
+    headers: metadataDirective === 'COPY' ? source.headers : storedHeaders(request.req.headers),
+    metadata: metadataDirective === 'COPY' ? source.metadata : userMetadata(request.req.headers),
     tags:
       taggingDirective === 'COPY'
         ? source.tags

@@ -35,8 +35,8 @@ export function createMultipartUpload(request: ObjectRequest): Promise<void> {
     bucket: request.bucket,
     key: request.key,
     initiatedMs: request.context.nowMs(),
-    headers: storedHeaders(request.req),
-    metadata: userMetadata(request.req),
+    headers: storedHeaders(request.req.headers),
+    metadata: userMetadata(request.req.headers),
     tags: parseTaggingHeader(headerValue(request.req, 'x-amz-tagging')),
     checksumAlgorithm: algorithmHeader,
   };

@@ -53,8 +53,8 @@ export function checkWriteConditions(request: ObjectRequest): void {
 export async function putObject(request: ObjectRequest): Promise<void> {
   requireBucket(request);
   checkWriteConditions(request);
-  const headers = storedHeaders(request.req);
-  const metadata = userMetadata(request.req);
+  const headers = storedHeaders(request.req.headers);
+  const metadata = userMetadata(request.req.headers);
   const tags = parseTaggingHeader(headerValue(request.req, 'x-amz-tagging'));
 
   const body = await receiveBody(request);
