@@ -60,7 +60,8 @@ const S3_ERRORS: Record<string, { status: number; message: string }> = {
   InvalidPartNumber: { status: 416, message: 'The requested partnumber is not satisfiable' },
   InvalidPolicyDocument: {
     status: 400,
-    message: 'The content of the form does not meet the conditions specified in the policy document.',
+    message:
+      'The content of the form does not meet the conditions specified in the policy document.',
   },
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
   InvalidRequest: { status: 400, message: 'Invalid Request' },
