@@ -107,6 +107,34 @@ describe('Invoke API', () => {
     assert.match(body.message, /^1 validation error detected: Value 'bad name!' at 'functionName'/);
   });
 
+  it('finds no function with a name over 64 characters', async () => {
+    const name = 'a'.repeat(100);
+    await assert.rejects(
+      running.lambda.send(new InvokeCommand({ FunctionName: name })),
+      (error: unknown) => {
+        assert.ok(error instanceof ResourceNotFoundException);
+        assert.equal(
+          error.message,
+          `Function not found: arn:aws:lambda:us-east-1:000000000000:function:${name}:$LATEST`,
+        );
+        return true;
+      },
+    );
+  });
+
+  it('rejects a name over 170 characters', async () => {
+    const name = 'a'.repeat(171);
+    const response = await post(`/2015-03-31/functions/${name}/invocations`, '{}');
+
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get('x-amzn-errortype'), 'ValidationException');
+    const body = (await response.json()) as { message: string };
+    assert.equal(
+      body.message,
+      `1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 170`,
+    );
+  });
+
   it('rejects a qualifier outside the model pattern', async () => {
     const response = await post(
       '/2015-03-31/functions/provided-echo/invocations?Qualifier=bad!q',

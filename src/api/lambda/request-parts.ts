@@ -14,12 +14,27 @@ import { lambdaError, validationError } from './errors.js';
 const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 
 /**
+ * The longest FunctionName that Invoke and GetFunction take, ARN and qualifier included.
+ * NOTE: some operations (the concurrency and EventInvokeConfig ones) allow 140; a name of 141
+ * to 170 characters gets ResourceNotFoundException from them here, not Lambda's length error.
+ */
+const MAX_FUNCTION_NAME_CHARS = 170;
+const MODEL_PATTERN = new RegExp(`^${FUNCTION_NAME_MODEL_PATTERN}$`);
+
+/**
  * Parses the `{FunctionName}` path label in any form Lambda accepts, refusing as Lambda does
  * a name it cannot parse and an ARN of another region or account.
  */
 export function functionFromPath(rawName: string, account: AccountContext): FunctionReference {
   const name = decodeURIComponent(rawName);
-  const reference = parseFunctionReference(name);
+  if (name.length > MAX_FUNCTION_NAME_CHARS) {
+    throw validationError(
+      name,
+      'functionName',
+      `Member must have length less than or equal to ${MAX_FUNCTION_NAME_CHARS}`,
+    );
+  }
+  const reference = parseFunctionReference(name) ?? modelReference(name);
   if (reference === undefined) {
     throw validationError(
       name,
@@ -39,6 +54,22 @@ export function functionFromPath(rawName: string, account: AccountContext): Func
     throw lambdaError('ResourceNotFoundException', 404, `Function not found: ${arn}`);
   }
   return reference;
+}
+
+/**
+ * Parses a name that Lambda's model pattern accepts but no function can have (a name part
+ * over 64 characters, or with a dot). Lambda's validation passes it, so the lookup that
+ * follows reports it as not found.
+ */
+function modelReference(name: string): FunctionReference | undefined {
+  const match = MODEL_PATTERN.exec(name);
+  if (match === null) return undefined;
+  return {
+    region: match[3]?.slice(0, -1),
+    accountId: match[5]?.slice(0, -1),
+    functionName: match[7] ?? '',
+    qualifier: match[9],
+  };
 }
 
 /**
