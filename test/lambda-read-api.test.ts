@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 
 import {
   CreateFunctionCommand,
+  GetAccountSettingsCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
@@ -204,6 +205,16 @@ describe('Lambda read operations', () => {
       assert.equal(broken?.FunctionName, 'Broken');
       assert.equal(broken?.State, 'Failed');
       assert.equal(broken?.StateReasonCode, 'InvalidConfiguration');
+    });
+
+    it('counts a failed function in the account', async () => {
+      const names: (string | undefined)[] = [];
+      for await (const page of paginateListFunctions({ client: lambda }, {})) {
+        names.push(...(page.Functions ?? []).map((config) => config.FunctionName));
+      }
+      assert.ok(names.includes('Broken'));
+      const settings = await lambda.send(new GetAccountSettingsCommand({}));
+      assert.equal(settings.AccountUsage?.FunctionCount, names.length);
     });
 
     it('rejects a marker it did not issue', async () => {

@@ -87,6 +87,9 @@ export async function getAccountSettings({ req, res, context }: ApiRequest): Pro
     ...context.registry.versions(config.functionName),
   ]);
   const sizes = await Promise.all(versions.map((config) => codeSizeOf(config, context)));
+  // A function that failed to start still counts, as a Failed function does in Lambda.
+  const running = new Set(functions.map((config) => config.functionName));
+  const failed = context.registry.listInvalid().filter(([name]) => !running.has(name));
   sendJson(
     res,
     200,
@@ -100,7 +103,7 @@ export async function getAccountSettings({ req, res, context }: ApiRequest): Pro
       },
       AccountUsage: {
         TotalCodeSize: sizes.reduce((sum, size) => sum + size, 0),
-        FunctionCount: functions.length,
+        FunctionCount: functions.length + failed.length,
       },
     },
     randomUUID(),
