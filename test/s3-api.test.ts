@@ -527,6 +527,16 @@ describe('S3 API through the JavaScript SDK', () => {
       ),
       { name: 'InvalidTag' },
     );
+    await assert.rejects(
+      running.s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: 'objects',
+          Key: 'tagged',
+          Tagging: { TagSet: [{ Key: 'aws:owner', Value: 'v' }] },
+        }),
+      ),
+      { name: 'InvalidTag', message: 'Your TagKey cannot be prefixed with aws:' },
+    );
   });
 
   it('flexible checksums are verified and returned', async () => {

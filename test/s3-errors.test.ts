@@ -132,15 +132,24 @@ describe('S3 errors', () => {
     assert.equal(head.body, '');
   });
 
-  it('bucket conflicts raise 409', async () => {
-    await assert.rejects(running.s3.send(new CreateBucketCommand({ Bucket: 'errors' })), {
-      name: 'BucketAlreadyOwnedByYou',
-    });
+  it('bucket conflicts raise 409 outside us-east-1', async () => {
+    // In us-east-1, S3 answers 200 to a CreateBucket of a bucket its owner has, and keeps it.
+    await running.s3.send(new CreateBucketCommand({ Bucket: 'errors' }));
+    const kept = await rawRequest(running.endpoint, 'HEAD', '/errors/present');
+    assert.equal(kept.status, 200);
     await assert.rejects(running.s3.send(new DeleteBucketCommand({ Bucket: 'errors' })), {
       name: 'BucketNotEmpty',
     });
-    const conflict = await rawRequest(running.endpoint, 'PUT', '/errors');
+    const inEurope =
+      '<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>';
+    const first = await rawRequest(running.endpoint, 'PUT', '/errors-eu', {}, inEurope);
+    assert.equal(first.status, 200);
+    const conflict = await rawRequest(running.endpoint, 'PUT', '/errors-eu', {}, inEurope);
     assertS3Error(conflict, 409, 'BucketAlreadyOwnedByYou');
+    const usEast =
+      '<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>';
+    const invalid = await rawRequest(running.endpoint, 'PUT', '/errors-us', {}, usEast);
+    assertS3Error(invalid, 400, 'InvalidLocationConstraint');
   });
 
   it('invalid bucket names raise 400', async () => {
@@ -225,6 +234,22 @@ describe('S3 errors', () => {
     const website = await rawRequest(running.endpoint, 'PUT', '/errors?website', {}, '<x/>');
     assertS3Error(website, 501, 'NotImplemented');
     assert.match(xmlElement(website.body, 'Message') ?? '', /BucketWebsite/);
+  });
+
+  it('versionId other than null is not implemented', async () => {
+    for (const [method, target] of [
+      ['GET', '/errors/present?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY'],
+      ['HEAD', '/errors/present?versionId=abc'],
+      ['DELETE', '/errors/present?versionId=abc'],
+      ['PUT', '/errors/present?tagging&versionId=abc'],
+    ] as const) {
+      const response = await rawRequest(running.endpoint, method, target, {}, '');
+      assert.equal(response.status, 501, `${method} ${target}`);
+    }
+    const current = await rawRequest(running.endpoint, 'GET', '/errors/present?versionId=null');
+    assert.equal(current.status, 200);
+    const head = await rawRequest(running.endpoint, 'HEAD', '/errors/present');
+    assert.equal(head.status, 200, 'the DELETE with a versionId left the object');
   });
 
   it('malformed XML raises MalformedXML', async () => {

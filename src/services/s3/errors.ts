@@ -47,6 +47,10 @@ const S3_ERRORS: Record<string, { status: number; message: string }> = {
   InvalidArgument: { status: 400, message: 'Invalid Argument' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
+  InvalidLocationConstraint: {
+    status: 400,
+    message: 'The specified location-constraint is not valid',
+  },
   InvalidPart: {
     status: 400,
     message:

@@ -111,6 +111,12 @@ function bucketGetHandler(query: URLSearchParams): Handler<BucketRequest> | unde
 
 function routeObject(method: string, request: ObjectRequest): Promise<void> {
   const { query } = request;
+  // Buckets are never versioned, so `null` names the current object; any other version id
+  // would select a version that the operation would then ignore and change the current one.
+  const versionId = query.get('versionId');
+  if (versionId !== null && versionId !== 'null') {
+    throw notImplemented(`The ${method} request with versionId '${versionId}' (versioning)`);
+  }
   const copying = request.req.headers['x-amz-copy-source'] !== undefined;
   const handler = pick<ObjectRequest>(method, {
     PUT: objectPutHandler(query, copying),

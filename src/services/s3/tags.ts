@@ -37,6 +37,9 @@ function validateTags(pairs: [string, string][]): Record<string, string> {
     if ([...key].length > MAX_KEY_CHARS || key === '') {
       throw s3Error('InvalidTag', { TagKey: key }, 'The TagKey you have provided is invalid');
     }
+    if (key.toLowerCase().startsWith('aws:')) {
+      throw s3Error('InvalidTag', { TagKey: key }, 'Your TagKey cannot be prefixed with aws:');
+    }
     if ([...value].length > MAX_VALUE_CHARS) {
       throw s3Error(
         'InvalidTag',

@@ -33,8 +33,9 @@ export function requireBucket(request: BucketRequest): BucketRecord {
 
 /**
  * CreateBucket. The region comes from `CreateBucketConfiguration/LocationConstraint`, or is
- * the platform's region. Creating a bucket that exists raises BucketAlreadyOwnedByYou,
- * because every bucket here belongs to the one local account.
+ * the platform's region; `us-east-1` is never a constraint, as in S3. Creating a bucket that
+ * exists raises BucketAlreadyOwnedByYou, because every bucket here belongs to the one local
+ * account, except in us-east-1, where S3 answers 200 for compatibility with old clients.
  */
 export async function createBucket(request: BucketRequest): Promise<void> {
   validateBucketName(request.bucket);
@@ -43,6 +44,7 @@ export async function createBucket(request: BucketRequest): Promise<void> {
   if (document !== undefined) {
     if (document.name !== 'CreateBucketConfiguration') throw s3Error('MalformedXML');
     const constraint = childNamed(document, 'LocationConstraint')?.text.trim();
+    if (constraint === 'us-east-1') throw s3Error('InvalidLocationConstraint');
     if (constraint !== undefined && constraint !== '') region = constraint;
   }
 
@@ -51,7 +53,10 @@ export async function createBucket(request: BucketRequest): Promise<void> {
     region,
     createdAtMs: request.context.nowMs(),
   });
-  if (!created) throw s3Error('BucketAlreadyOwnedByYou', { BucketName: request.bucket });
+  const existing = created ? undefined : request.context.objects.findBucket(request.bucket);
+  if (existing !== undefined && !(existing.region === 'us-east-1' && region === 'us-east-1')) {
+    throw s3Error('BucketAlreadyOwnedByYou', { BucketName: request.bucket });
+  }
   sendEmpty(request, 200, { Location: `/${request.bucket}` });
 }
 
