@@ -133,10 +133,10 @@ describe('S3 errors', () => {
   });
 
   it('bucket conflicts raise 409 outside us-east-1', async () => {
-    // In us-east-1, S3 answers 200 to a CreateBucket of a bucket its owner has, and keeps it.
+    // In us-east-1, S3 returns 200 to a CreateBucket of a bucket its owner has, and keeps it.
     await running.s3.send(new CreateBucketCommand({ Bucket: 'errors' }));
-    const kept = await rawRequest(running.endpoint, 'HEAD', '/errors/present');
-    assert.equal(kept.status, 200);
+    const objectLeft = await rawRequest(running.endpoint, 'HEAD', '/errors/present');
+    assert.equal(objectLeft.status, 200);
     await assert.rejects(running.s3.send(new DeleteBucketCommand({ Bucket: 'errors' })), {
       name: 'BucketNotEmpty',
     });

@@ -247,7 +247,7 @@ function policyViolation(detail: string): Error {
   return s3Error('AccessDenied', {}, `Invalid according to Policy: ${detail}`);
 }
 
-/** The largest file the policy's content-length-range allows, if it has one. */
+/** Returns the largest file the policy's content-length-range allows, if it has one. */
 export function maxPostSize(policy: PostPolicy | undefined): number | undefined {
   const range = policy?.conditions.find((condition) => condition.kind === 'content-length-range');
   return range?.kind === 'content-length-range' ? range.max : undefined;

@@ -111,8 +111,8 @@ function bucketGetHandler(query: URLSearchParams): Handler<BucketRequest> | unde
 
 function routeObject(method: string, request: ObjectRequest): Promise<void> {
   const { query } = request;
-  // Buckets are never versioned, so `null` names the current object; any other version id
-  // would select a version that the operation would then ignore and change the current one.
+  // Buckets are never versioned, so `null` names the current object. The operations ignore
+  // any other version id and would act on the current object instead.
   const versionId = query.get('versionId');
   if (versionId !== null && versionId !== 'null') {
     throw notImplemented(`The ${method} request with versionId '${versionId}' (versioning)`);

@@ -35,7 +35,7 @@ export function requireBucket(request: BucketRequest): BucketRecord {
  * CreateBucket. The region comes from `CreateBucketConfiguration/LocationConstraint`, or is
  * the platform's region; `us-east-1` is never a constraint, as in S3. Creating a bucket that
  * exists raises BucketAlreadyOwnedByYou, because every bucket here belongs to the one local
- * account, except in us-east-1, where S3 answers 200 for compatibility with old clients.
+ * account, except in us-east-1, where S3 returns 200 for compatibility with old clients.
  */
 export async function createBucket(request: BucketRequest): Promise<void> {
   validateBucketName(request.bucket);
