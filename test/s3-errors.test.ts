@@ -252,6 +252,30 @@ describe('S3 errors', () => {
     assert.equal(head.status, 200, 'the DELETE with a versionId left the object');
   });
 
+  it('error without a body keeps the connection', async () => {
+    const agent = new http.Agent({ keepAlive: true });
+    const url = new URL(running.endpoint);
+    const connectionHeader = (method: string, path: string, body?: string) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const req = http.request(
+          { host: url.hostname, port: url.port, method, path, agent },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers.connection));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      assert.equal(await connectionHeader('HEAD', '/errors/missing-key'), 'keep-alive');
+      assert.equal(await connectionHeader('GET', '/errors/missing-key'), 'keep-alive');
+      assert.equal(await connectionHeader('PUT', '/no-such-bucket/key', 'body'), 'close');
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('malformed XML raises MalformedXML', async () => {
     const response = await rawRequest(
       running.endpoint,

@@ -373,6 +373,7 @@ describe('S3 bucket notifications', () => {
     assert.equal(record?.eventName, 'ObjectCreated:Post');
     assert.equal(record?.s3.configurationId, 'forms');
     assert.equal(record?.s3.object.key, 'forms/my+file.txt');
+    assert.deepEqual(record?.userIdentity, { principalId: 'AWS:AKIDLOCALTEST' });
     assert.equal(record?.s3.object.size, 11);
     assert.equal(`"${String(record?.s3.object.eTag)}"`, response.headers.get('etag'));
     assert.equal(invocationCount(), seen, 'the PutObject fired no Post configuration');

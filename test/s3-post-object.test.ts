@@ -265,6 +265,26 @@ describe('S3 POST Object (browser form uploads)', () => {
     assert.equal(xmlText(posted.body, 'Code'), 'MaxPostPreDataLengthExceededError');
   });
 
+  it('takes a file part without a filename', async () => {
+    const content = 'x'.repeat(30 * 1024);
+    const form = new FormData();
+    form.append('key', 'no-filename.txt');
+    form.append('file', content);
+    const response = await fetch(`${running.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+    assert.equal(response.status, 204);
+    const stored = await running.s3.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'no-filename.txt' }),
+    );
+    assert.equal((await bodyBytes(stored.Body)).toString(), content);
+  });
+
+  it('puts a Unicode filename into the key', async () => {
+    const { url, fields } = await presign();
+    const posted = await postForm(url, fields, { body: 'cv', filename: 'résumé final.txt' });
+    assert.equal(posted.status, 204);
+    assert.equal(await objectExists('uploads/résumé final.txt'), true);
+  });
+
   it('accepts an unsigned form', async () => {
     const posted = await postForm(
       `${running.endpoint}/${BUCKET}`,

@@ -156,7 +156,7 @@ function unsupported(method: string, query: URLSearchParams, resourceType: strin
   }
   const subresources = [...query.keys()].join('&');
   return notImplemented(
-    `${method} on a ${resourceType.toLowerCase()}${subresources === '' ? '' : ` with ?${subresources}`}`,
+    `${method} on ${resourceType === 'OBJECT' ? 'an' : 'a'} ${resourceType.toLowerCase()}${subresources === '' ? '' : ` with ?${subresources}`}`,
   );
 }
 

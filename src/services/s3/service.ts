@@ -166,9 +166,13 @@ export class S3Service {
       return;
     }
     // An error raised before the whole body was read leaves the rest unread: drain it, and
-    // close the connection after the response rather than wait for a large body to end.
+    // close the connection after the response rather than wait for a large body to end. A
+    // request without a body (most GETs and HEADs) keeps its connection.
     if (!req.complete) {
-      res.setHeader('Connection', 'close');
+      const hasBody =
+        req.headers['transfer-encoding'] !== undefined ||
+        Number(req.headers['content-length'] ?? '0') > 0;
+      if (hasBody) res.setHeader('Connection', 'close');
       req.resume();
     }
     sendS3Error(res, req.method, error, ids);

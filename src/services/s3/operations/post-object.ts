@@ -2,9 +2,9 @@
 // whose fields carry what PutObject takes as headers, signed by a policy instead of the
 // request.
 import type http from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
-import busboy from 'busboy';
+import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 
 import type { ObjectAttributes } from '../../../state/objects.js';
 import { isChecksumAlgorithm } from '../checksums.js';
@@ -23,6 +23,7 @@ import {
   type PostPolicy,
 } from '../post-policy.js';
 import { MAX_KEY_BYTES, virtualHostBucket } from '../request-target.js';
+import { UNSIGNED_PAYLOAD, type SignedRequest } from '../sigv4.js';
 import { sendEmpty, sendXml } from '../responses.js';
 import { parseTaggingXml } from '../tags.js';
 import { DigestStream, MAX_PUT_BYTES } from '../upload-body.js';
@@ -39,7 +40,7 @@ interface OpenedForm {
   fields: PostFormFields;
   /** The file's bytes, the `filename` of its part, or undefined when the form has no file. */
   file: { stream: Readable; filename: string } | undefined;
-  parser: busboy.Busboy;
+  parser: BusboyInstance;
   /** Settles when the parser has read the whole form. */
   closed: Promise<void>;
 }
@@ -65,7 +66,10 @@ export async function postObject(request: BucketRequest): Promise<void> {
     // stays usable, or, after a failure, the service's error response closes it.
     form.file?.stream.resume();
     form.parser.removeAllListeners('file');
-    form.parser.on('file', (_name, stream) => stream.resume());
+    form.parser.on('file', (_name, stream) => {
+      stream.on('error', () => undefined);
+      stream.resume();
+    });
   }
 }
 
@@ -98,7 +102,8 @@ async function storeForm(request: BucketRequest, form: OpenedForm): Promise<void
   const fileId = await request.context.files.write(
     limitedChunks(form.file.stream, digest, maxBytes, policy),
   );
-  const objectRequest: ObjectRequest = { ...request, key };
+  // The event names the access key that signed the form, as for a signed PutObject.
+  const objectRequest: ObjectRequest = { ...request, key, signed: formSigner(fields) };
   try {
     checkPostSize(policy, digest.size);
     checkDigests(digest, contentMd5, checksum);
@@ -127,18 +132,19 @@ async function storeForm(request: BucketRequest, form: OpenedForm): Promise<void
 }
 
 /**
- * Reads a form up to the start of its `file` part. A part named `file` without a filename,
- * as `curl -F 'file=<path'` sends it, is a field to the parser, and its value becomes the
- * file. Raises MalformedPOSTRequest for a form the parser rejects and
- * MaxPostPreDataLengthExceededError when the fields before the file pass 20 KB.
+ * Reads a form up to the start of its `file` part. The part named `file` is the file whether
+ * or not it has a filename, as `curl -F 'file=<path'` sends it without one. Raises
+ * MalformedPOSTRequest for a form the parser rejects and MaxPostPreDataLengthExceededError
+ * when the fields before the file pass 20 KB.
  */
 function openForm(req: http.IncomingMessage): Promise<OpenedForm> {
-  let parser: busboy.Busboy;
+  let parser: BusboyInstance;
   try {
-    parser = busboy({
-      headers: req.headers,
-      defParamCharset: 'utf8',
+    parser = Busboy({
+      headers: req.headers as BusboyHeaders,
       limits: { fieldSize: MAX_FIELD_BYTES, fieldNameSize: MAX_FIELD_BYTES },
+      isPartAFile: (name, _contentType, filename) =>
+        name?.toLowerCase() === 'file' || filename !== undefined,
     });
   } catch {
     return Promise.reject(s3Error('MalformedPOSTRequest'));
@@ -146,47 +152,49 @@ function openForm(req: http.IncomingMessage): Promise<OpenedForm> {
   // Errors after the first are dropped: the form has failed by then.
   parser.on('error', () => undefined);
   const closed = new Promise<void>((resolve, reject) => {
-    parser.once('close', resolve);
+    parser.once('finish', resolve);
     parser.once('error', () => reject(s3Error('MalformedPOSTRequest')));
   });
   closed.catch(() => undefined);
-  // A client that goes away mid-form never ends the parser's input.
+  let fileStream: Readable | undefined;
+  // A client that goes away mid-form never ends the parser's input, so the parser and the
+  // file part being read fail here.
   req.once('close', () => {
-    if (!req.complete) parser.destroy(s3Error('IncompleteBody'));
+    if (req.complete) return;
+    const error = s3Error('IncompleteBody');
+    fileStream?.destroy(error);
+    parser.destroy(error);
   });
 
   return new Promise((resolve, reject) => {
     const fields = new Map<string, PostFormField>();
     let fieldBytes = 0;
     let settled = false;
-    const settle = (file: OpenedForm['file']) => {
-      settled = true;
-      resolve({ fields, file, parser, closed });
-    };
-    parser.on('field', (name, text, info) => {
+    parser.on('field', (name, text, nameTruncated, valueTruncated) => {
       if (settled) return;
       fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(text);
-      if (fieldBytes > MAX_FIELD_BYTES || info.valueTruncated || info.nameTruncated) {
+      if (fieldBytes > MAX_FIELD_BYTES || nameTruncated || valueTruncated) {
         settled = true;
         reject(s3Error('MaxPostPreDataLengthExceededError'));
         return;
       }
       const lowerName = name.toLowerCase();
-      if (lowerName === 'file') {
-        settle({ stream: Readable.from([Buffer.from(text)]), filename: '' });
-        return;
-      }
       if (!fields.has(lowerName)) fields.set(lowerName, { name, value: text });
     });
-    parser.on('file', (name, stream, info) => {
+    parser.on('file', (name, stream, filename) => {
       if (settled || name.toLowerCase() !== 'file') {
+        stream.on('error', () => undefined);
         stream.resume();
         return;
       }
-      settle({ stream, filename: info.filename ?? '' });
+      settled = true;
+      fileStream = stream;
+      resolve({ fields, file: { stream, filename: filename ?? '' }, parser, closed });
     });
-    parser.once('close', () => {
-      if (!settled) settle(undefined);
+    parser.once('finish', () => {
+      if (settled) return;
+      settled = true;
+      resolve({ fields, file: undefined, parser, closed });
     });
     parser.once('error', (error) => {
       if (settled) return;
@@ -227,6 +235,15 @@ async function* limitedChunks(
     if (isS3Error(error)) throw error;
     throw s3Error('MalformedPOSTRequest');
   }
+}
+
+/** Returns the access key of a signed form as a request's signature carries it. */
+function formSigner(fields: PostFormFields): SignedRequest | undefined {
+  const credential = fields.get('x-amz-credential')?.value;
+  const accessKeyId =
+    credential === undefined ? fields.get('awsaccesskeyid')?.value : credential.split('/')[0];
+  if (accessKeyId === undefined || accessKeyId === '') return undefined;
+  return { accessKeyId, payloadHash: UNSIGNED_PAYLOAD, chunkSigning: undefined };
 }
 
 /** Returns the form's fields as the request headers PutObject would carry, by lowercase name. */
