@@ -109,7 +109,7 @@ describe('S3 POST Object (browser form uploads)', () => {
     assert.equal(stored.ETag, posted.headers.get('etag'));
   });
 
-  it('answers 201 with a PostResponse document', async () => {
+  it('returns 201 with a PostResponse document', async () => {
     const { url, fields } = await presign({
       Key: 'reports/q1.csv',
       Fields: { success_action_status: '201' },

@@ -75,12 +75,11 @@ function largeTable(result: ObjectsResult): string {
     floorRow('floor: file write + fsync', floor?.writeSeconds, rawWrite),
     floorRow('floor: file read', floor?.readSeconds, rawRead),
     ...result.transfers.map((transfer) => {
-      const raw = transfer.direction === 'download' ? rawRead : rawWrite;
       return [
         transfer.label,
         formatNumber(transfer.seconds),
         formatNumber(transfer.megabytesPerSecond),
-        formatNumber(transfer.megabytesPerSecond / raw),
+        formatNumber(shareOfRaw(floor, transfer)),
         formatMb(transfer.peakRootRssKb),
         formatNumber(transfer.clientCpuSeconds),
         formatNumber(transfer.serverCpuSeconds),
@@ -99,6 +98,17 @@ function largeTable(result: ObjectsResult): string {
     ],
     rows,
   );
+}
+
+/**
+ * Returns a transfer's speed over the raw file speed in its direction: the raw read for a
+ * download, the raw write for an upload. It is NaN when the file floor was not measured.
+ */
+function shareOfRaw(floor: ObjectsResult['largeFloor'], transfer: Transfer): number {
+  const rawSeconds = transfer.direction === 'download' ? floor?.readSeconds : floor?.writeSeconds;
+  return floor === undefined || rawSeconds === undefined
+    ? Number.NaN
+    : transfer.megabytesPerSecond / megabytesPerSecond(floor.bytes, rawSeconds);
 }
 
 function notificationTable(result: ObjectsResult): string {
@@ -143,12 +153,6 @@ export function objectsGoals(result: ObjectsResult | undefined): Goal[] {
   ];
 
   const floor = result?.largeFloor;
-  const shareOfRaw = (transfer: Transfer) => {
-    const rawSeconds = transfer.direction === 'download' ? floor?.readSeconds : floor?.writeSeconds;
-    return floor === undefined || rawSeconds === undefined
-      ? undefined
-      : transfer.megabytesPerSecond / megabytesPerSecond(floor.bytes, rawSeconds);
-  };
   const transfers = result?.transfers ?? [];
   const isFloor = (transfer: Transfer) => transfer.label.startsWith(HTTP_FLOOR_LABEL);
   const platformTransfers = transfers.filter((transfer) => !isFloor(transfer));
@@ -156,7 +160,7 @@ export function objectsGoals(result: ObjectsResult | undefined): Goal[] {
     const entry = goal(
       `object store: large ${transfer.label} vs raw file ${transfer.direction === 'download' ? 'read' : 'write'}`,
       `>= ${RAW_SPEED_SHARE_GOAL}x`,
-      shareOfRaw(transfer),
+      shareOfRaw(floor, transfer),
       'x',
       (value) => value >= RAW_SPEED_SHARE_GOAL,
     );
@@ -165,8 +169,8 @@ export function objectsGoals(result: ObjectsResult | undefined): Goal[] {
     const bare = transfers.find(
       (other) => isFloor(other) && other.direction === transfer.direction,
     );
-    const bareShare = bare === undefined ? undefined : shareOfRaw(bare);
-    if (entry.verdict !== 'not measured' && bareShare !== undefined && Number.isFinite(bareShare)) {
+    const bareShare = bare === undefined ? Number.NaN : shareOfRaw(floor, bare);
+    if (entry.verdict !== 'not measured' && Number.isFinite(bareShare)) {
       entry.measured += `; bare HTTP floor ${formatNumber(bareShare)} x`;
     }
     goals.push(entry);

@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 
 import { s3Error } from './errors.js';
-import { deriveSigningKey, hmac, sameSignature, type KnownCredentials } from './sigv4.js';
+import {
+  deriveSigningKey,
+  hmac,
+  sameSignature,
+  splitCredential,
+  type KnownCredentials,
+} from './sigv4.js';
 
 /** The fields of a POST Object form before its file, by lowercase name. */
 export type PostFormFields = ReadonlyMap<string, PostFormField>;
@@ -63,13 +69,17 @@ export function missingField(name: string): Error {
 }
 
 /**
- * Checks the signature of a form's policy. A form with Signature Version 4 fields must have
- * all of them and a policy, whose signature is the HMAC-SHA256 of the base64 policy with the
- * key of the credential's scope; Version 2 signs it with HMAC-SHA1 of the secret. As for
- * headers, a signature by an access key not in `credentials` is accepted without a check, and
- * a form without a signature is an anonymous upload.
+ * Checks the signature of a form's policy and returns the access key that signed it. A form
+ * with Signature Version 4 fields must have all of them and a policy, whose signature is the
+ * HMAC-SHA256 of the base64 policy with the key of the credential's scope. Version 2 signs it
+ * with HMAC-SHA1 of the secret. As for headers, a signature by an access key not in
+ * `credentials` is accepted without a check. A form without a signature is an anonymous
+ * upload and returns undefined.
  */
-export function checkPostSignature(fields: PostFormFields, credentials: KnownCredentials): void {
+export function checkPostSignature(
+  fields: PostFormFields,
+  credentials: KnownCredentials,
+): string | undefined {
   const value = (name: string) => fields.get(name)?.value;
   const policy = value('policy');
   if (SIGV4_FIELDS.some((name) => fields.has(name))) {
@@ -84,21 +94,20 @@ export function checkPostSignature(fields: PostFormFields, credentials: KnownCre
       );
     }
     const credential = value('x-amz-credential') ?? '';
-    const slash = credential.indexOf('/');
-    const scope = credential.slice(slash + 1);
-    if (slash <= 0 || scope.split('/').length !== 4) {
+    const split = splitCredential(credential);
+    if (split === undefined) {
       throw s3Error(
         'InvalidArgument',
         { ArgumentName: 'x-amz-credential', ArgumentValue: credential },
         `x-amz-credential '${credential}' is not in the form ACCESS_KEY/DATE/REGION/s3/aws4_request.`,
       );
     }
-    const accessKeyId = credential.slice(0, slash);
+    const [accessKeyId, scope] = split;
     const secret = credentials.get(accessKeyId);
-    if (secret === undefined) return;
+    if (secret === undefined) return accessKeyId;
     const expected = hmac(deriveSigningKey(secret, scope), policy).toString('hex');
     checkSame(expected, value('x-amz-signature') ?? '', accessKeyId, policy);
-    return;
+    return accessKeyId;
   }
   if (SIGV2_FIELDS.some((name) => fields.has(name))) {
     const missing = SIGV2_FIELDS.find((name) => !fields.has(name));
@@ -106,10 +115,12 @@ export function checkPostSignature(fields: PostFormFields, credentials: KnownCre
     if (policy === undefined) throw missingField('policy');
     const accessKeyId = value('awsaccesskeyid') ?? '';
     const secret = credentials.get(accessKeyId);
-    if (secret === undefined) return;
+    if (secret === undefined) return accessKeyId;
     const expected = createHmac('sha1', secret).update(policy).digest('base64');
     checkSame(expected, value('signature') ?? '', accessKeyId, policy);
+    return accessKeyId;
   }
+  return undefined;
 }
 
 function checkSame(expected: string, sent: string, accessKeyId: string, policy: string): void {
@@ -128,10 +139,10 @@ export function parsePostPolicy(base64: string): PostPolicy {
   try {
     document = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
   } catch {
-    throw invalidPolicy('the policy is not base64 of a JSON document.');
+    throw invalidPolicy('the policy is not base64-encoded JSON.');
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw invalidPolicy('the policy is not a JSON object.');
+    throw invalidPolicy('the policy is not a JSON object; it needs expiration and conditions.');
   }
   const { expiration, conditions } = document as Record<string, unknown>;
   if (typeof expiration !== 'string') throw invalidPolicy('Policy missing expiration.');
@@ -199,10 +210,10 @@ function invalidPolicy(detail: string): Error {
 }
 
 /**
- * Checks a form against its policy: the expiration, every condition but the length range,
- * which `checkPostSize` checks once the file is read, and that a condition names every field
- * but the signature, the policy, the file and `x-ignore-*` fields. `bucket` is the bucket the
- * form was posted to. Raises AccessDenied with S3's message.
+ * Checks a form against its policy's expiration and conditions, and that a condition names
+ * every field but the signature, the policy, the file and `x-ignore-*` fields. The length
+ * range is left to `checkPostSize`, once the file is read. `bucket` is the bucket the form
+ * was posted to. Raises AccessDenied with S3's message.
  */
 export function checkPostPolicy(
   policy: PostPolicy,
@@ -227,7 +238,7 @@ export function checkPostPolicy(
 }
 
 /**
- * True when `actual` meets the condition. `starts-with` with an empty prefix accepts any
+ * Returns true when `actual` meets the condition. `starts-with` with an empty prefix accepts any
  * value, and each value of a comma-separated Content-Type must start with the prefix.
  */
 function satisfies(

@@ -115,7 +115,7 @@ function routeObject(method: string, request: ObjectRequest): Promise<void> {
   // any other version id and would act on the current object instead.
   const versionId = query.get('versionId');
   if (versionId !== null && versionId !== 'null') {
-    throw notImplemented(`The ${method} request with versionId '${versionId}' (versioning)`);
+    throw notImplemented(`The ${method} of object version '${versionId}'`);
   }
   const copying = request.req.headers['x-amz-copy-source'] !== undefined;
   const handler = pick<ObjectRequest>(method, {
@@ -155,9 +155,9 @@ function unsupported(method: string, query: URLSearchParams, resourceType: strin
     return methodNotAllowed(method, resourceType);
   }
   const subresources = [...query.keys()].join('&');
-  return notImplemented(
-    `${method} on ${resourceType === 'OBJECT' ? 'an' : 'a'} ${resourceType.toLowerCase()}${subresources === '' ? '' : ` with ?${subresources}`}`,
-  );
+  const article = resourceType === 'OBJECT' ? 'an' : 'a';
+  const withSubresources = subresources === '' ? '' : ` with ?${subresources}`;
+  return notImplemented(`${method} on ${article} ${resourceType.toLowerCase()}${withSubresources}`);
 }
 
 function methodNotAllowed(method: string, resourceType: string): Error {

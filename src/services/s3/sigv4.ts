@@ -125,7 +125,9 @@ function signatureParts(req: http.IncomingMessage, rawQuery: string): SignatureP
       'AWS authentication requires a valid Date or x-amz-date header',
     );
   }
-  const [accessKeyId, scope] = splitCredential(credential, 'AuthorizationHeaderMalformed');
+  const split = splitCredential(credential);
+  if (split === undefined) throw s3Error('AuthorizationHeaderMalformed');
+  const [accessKeyId, scope] = split;
   return {
     accessKeyId,
     scope,
@@ -155,7 +157,9 @@ function presignedParts(query: URLSearchParams, algorithm: string): SignaturePar
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
   }
-  const [accessKeyId, scope] = splitCredential(credential, 'AuthorizationQueryParametersError');
+  const split = splitCredential(credential);
+  if (split === undefined) throw s3Error('AuthorizationQueryParametersError');
+  const [accessKeyId, scope] = split;
   return {
     accessKeyId,
     scope,
@@ -167,10 +171,14 @@ function presignedParts(query: URLSearchParams, algorithm: string): SignaturePar
   };
 }
 
-function splitCredential(credential: string, errorCode: string): [string, string] {
+/**
+ * Splits a SigV4 credential into the access key id and the scope
+ * (`date/region/service/aws4_request`); returns undefined for anything else.
+ */
+export function splitCredential(credential: string): [string, string] | undefined {
   const slash = credential.indexOf('/');
   const scope = credential.slice(slash + 1);
-  if (slash <= 0 || scope.split('/').length !== 4) throw s3Error(errorCode);
+  if (slash <= 0 || scope.split('/').length !== 4) return undefined;
   return [credential.slice(0, slash), scope];
 }
 

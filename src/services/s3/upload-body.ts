@@ -207,7 +207,8 @@ function declaredLength(request: S3Request, chunked: boolean): number {
   return size;
 }
 
-function parseContentMd5(value: string | undefined): string | undefined {
+/** Decodes a Content-MD5 value to hex; raises InvalidDigest when it is not base64 of 16 bytes. */
+export function parseContentMd5(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length !== 16 || bytes.toString('base64') !== value.trim()) {
@@ -225,7 +226,7 @@ interface ExpectedChecksum {
 }
 
 /** Headers named `x-amz-checksum-*` that set options rather than carry a checksum value. */
-const CHECKSUM_OPTION_HEADERS = new Set([
+export const CHECKSUM_OPTION_HEADERS = new Set([
   'x-amz-checksum-type',
   'x-amz-checksum-mode',
   'x-amz-checksum-algorithm',
@@ -264,7 +265,8 @@ function expectedChecksum(
   return { algorithm: defaultChecksum, headerValue: undefined, trailer: undefined };
 }
 
-function checksumAlgorithmOf(headerName: string): ChecksumAlgorithm {
+/** Returns the algorithm an `x-amz-checksum-<algorithm>` name selects; raises InvalidRequest. */
+export function checksumAlgorithmOf(headerName: string): ChecksumAlgorithm {
   const algorithm = headerName.replace(/^x-amz-checksum-/, '');
   if (!headerName.startsWith('x-amz-checksum-') || !isChecksumAlgorithm(algorithm)) {
     throw s3Error(
@@ -287,9 +289,7 @@ interface BodyExpectations {
 function checkBody(digest: DigestStream, expectations: BodyExpectations): void {
   const { declaredSize, contentMd5, payloadHash, expected, trailers } = expectations;
   if (declaredSize >= 0 && digest.size !== declaredSize) throw s3Error('IncompleteBody');
-  if (contentMd5 !== undefined && contentMd5 !== digest.md5Hex()) {
-    throw s3Error('BadDigest', {}, 'The Content-MD5 you specified did not match what we received.');
-  }
+  checkContentMd5(digest, contentMd5);
   const sha256 = digest.sha256Hex();
   if (sha256 !== undefined && sha256 !== payloadHash) {
     throw s3Error('XAmzContentSHA256Mismatch', {
@@ -308,12 +308,27 @@ function checkBody(digest: DigestStream, expectations: BodyExpectations): void {
       `The trailer '${expected.trailer}' announced in x-amz-trailer is missing.`,
     );
   }
-  const computed = digest.checksumBase64();
-  if (sent !== undefined && sent !== computed) {
+  checkChecksum(digest, expected.algorithm, sent);
+}
+
+/** Raises BadDigest when the body's MD5 differs from the hex `contentMd5` the client sent. */
+export function checkContentMd5(digest: DigestStream, contentMd5: string | undefined): void {
+  if (contentMd5 !== undefined && contentMd5 !== digest.md5Hex()) {
+    throw s3Error('BadDigest', {}, 'The Content-MD5 you specified did not match what we received.');
+  }
+}
+
+/** Raises BadDigest when the body's `algorithm` checksum differs from the base64 `sent`. */
+export function checkChecksum(
+  digest: DigestStream,
+  algorithm: ChecksumAlgorithm,
+  sent: string | undefined,
+): void {
+  if (sent !== undefined && sent !== digest.checksumBase64()) {
     throw s3Error(
       'BadDigest',
       {},
-      `The ${expected.algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+      `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
     );
   }
 }

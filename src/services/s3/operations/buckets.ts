@@ -33,9 +33,9 @@ export function requireBucket(request: BucketRequest): BucketRecord {
 
 /**
  * CreateBucket. The region comes from `CreateBucketConfiguration/LocationConstraint`, or is
- * the platform's region; `us-east-1` is never a constraint, as in S3. Creating a bucket that
- * exists raises BucketAlreadyOwnedByYou, because every bucket here belongs to the one local
- * account, except in us-east-1, where S3 returns 200 for compatibility with old clients.
+ * the platform's region. As in S3, `us-east-1` is never a constraint. Every bucket here
+ * belongs to the one local account, so creating one that exists raises
+ * BucketAlreadyOwnedByYou. In us-east-1, S3 returns 200 instead, for old clients.
  */
 export async function createBucket(request: BucketRequest): Promise<void> {
   validateBucketName(request.bucket);
@@ -53,9 +53,10 @@ export async function createBucket(request: BucketRequest): Promise<void> {
     region,
     createdAtMs: request.context.nowMs(),
   });
-  const existing = created ? undefined : request.context.objects.findBucket(request.bucket);
-  if (existing !== undefined && !(existing.region === 'us-east-1' && region === 'us-east-1')) {
-    throw s3Error('BucketAlreadyOwnedByYou', { BucketName: request.bucket });
+  if (!created) {
+    const existing = request.context.objects.findBucket(request.bucket);
+    const bothInUsEast1 = existing?.region === 'us-east-1' && region === 'us-east-1';
+    if (!bothInUsEast1) throw s3Error('BucketAlreadyOwnedByYou', { BucketName: request.bucket });
   }
   sendEmpty(request, 200, { Location: `/${request.bucket}` });
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 
 import type { ObjectAttributes } from '../../../state/objects.js';
-import { isChecksumAlgorithm } from '../checksums.js';
+import type { ChecksumAlgorithm } from '../checksums.js';
 import { headerValue, type BucketRequest, type ObjectRequest } from '../context.js';
 import { isS3Error, s3Error } from '../errors.js';
 import { storedHeaders, userMetadata } from '../object-headers.js';
@@ -26,7 +26,15 @@ import { MAX_KEY_BYTES, virtualHostBucket } from '../request-target.js';
 import { UNSIGNED_PAYLOAD, type SignedRequest } from '../sigv4.js';
 import { sendEmpty, sendXml } from '../responses.js';
 import { parseTaggingXml } from '../tags.js';
-import { DigestStream, MAX_PUT_BYTES } from '../upload-body.js';
+import {
+  CHECKSUM_OPTION_HEADERS,
+  checkChecksum,
+  checkContentMd5,
+  checksumAlgorithmOf,
+  DigestStream,
+  MAX_PUT_BYTES,
+  parseContentMd5,
+} from '../upload-body.js';
 import { parseXml } from '../xml.js';
 import { requireBucket } from './buckets.js';
 import { checksumHeaders, commitObject, removeFiles } from './objects.js';
@@ -47,8 +55,8 @@ interface OpenedForm {
 
 /**
  * Stores the form's file under its `key` field (with `${filename}` replaced by the file's
- * name) after checking the policy and its signature, then responds as `success_action_redirect`
- * or `success_action_status` request. Emits ObjectCreated:Post.
+ * name) after checking the policy and its signature, then sends the response that
+ * `success_action_redirect` or `success_action_status` selects. Emits ObjectCreated:Post.
  */
 export async function postObject(request: BucketRequest): Promise<void> {
   requireBucket(request);
@@ -62,8 +70,8 @@ export async function postObject(request: BucketRequest): Promise<void> {
   try {
     await storeForm(request, form);
   } finally {
-    // Whatever the outcome, the rest of the form is read and dropped, so the connection
-    // stays usable, or, after a failure, the service's error response closes it.
+    // Whatever the outcome, the rest of the form is read and dropped. After a success the
+    // connection stays usable, and after a failure the service's error response closes it.
     form.file?.stream.resume();
     form.parser.removeAllListeners('file');
     form.parser.on('file', (_name, stream) => {
@@ -79,7 +87,7 @@ async function storeForm(request: BucketRequest, form: OpenedForm): Promise<void
   const keyField = value('key');
   if (keyField === undefined || keyField === '') throw missingField('key');
 
-  checkPostSignature(fields, request.context.credentials);
+  const signer = checkPostSignature(fields, request.context.credentials);
   const policyText = value('policy');
   const policy = policyText === undefined ? undefined : parsePostPolicy(policyText);
   if (policy !== undefined) {
@@ -95,7 +103,7 @@ async function storeForm(request: BucketRequest, form: OpenedForm): Promise<void
   const tagging = value('tagging');
   const tags = tagging === undefined ? {} : parseTaggingXml(parseXml(tagging));
   const checksum = formChecksum(fields);
-  const contentMd5 = value('content-md5');
+  const contentMd5 = parseContentMd5(value('content-md5'));
 
   const digest = new DigestStream(checksum?.algorithm, false);
   const maxBytes = Math.min(maxPostSize(policy) ?? MAX_PUT_BYTES, MAX_PUT_BYTES);
@@ -103,10 +111,15 @@ async function storeForm(request: BucketRequest, form: OpenedForm): Promise<void
     limitedChunks(form.file.stream, digest, maxBytes, policy),
   );
   // The event names the access key that signed the form, as for a signed PutObject.
-  const objectRequest: ObjectRequest = { ...request, key, signed: formSigner(fields) };
+  const signed: SignedRequest | undefined =
+    signer === undefined
+      ? undefined
+      : { accessKeyId: signer, payloadHash: UNSIGNED_PAYLOAD, chunkSigning: undefined };
+  const objectRequest: ObjectRequest = { ...request, key, signed };
   try {
     checkPostSize(policy, digest.size);
-    checkDigests(digest, contentMd5, checksum);
+    checkContentMd5(digest, contentMd5);
+    if (checksum !== undefined) checkChecksum(digest, checksum.algorithm, checksum.value);
     await form.closed;
   } catch (error) {
     await removeFiles(request, [fileId]);
@@ -149,7 +162,7 @@ function openForm(req: http.IncomingMessage): Promise<OpenedForm> {
   } catch {
     return Promise.reject(s3Error('MalformedPOSTRequest'));
   }
-  // Errors after the first are dropped: the form has failed by then.
+  // Errors after the first are ignored, because the form has failed by then.
   parser.on('error', () => undefined);
   const closed = new Promise<void>((resolve, reject) => {
     parser.once('finish', resolve);
@@ -221,10 +234,12 @@ async function* limitedChunks(
 ): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
-      if (digest.size + chunk.length > maxBytes) checkPostSize(policy, digest.size + chunk.length);
-      if (digest.size + chunk.length > MAX_PUT_BYTES) {
+      const size = digest.size + chunk.length;
+      if (size > maxBytes) {
+        // The policy's range names its own maximum; without one the limit is PutObject's.
+        checkPostSize(policy, size);
         throw s3Error('EntityTooLarge', {
-          ProposedSize: String(digest.size + chunk.length),
+          ProposedSize: String(size),
           MaxSizeAllowed: String(MAX_PUT_BYTES),
         });
       }
@@ -237,15 +252,6 @@ async function* limitedChunks(
   }
 }
 
-/** Returns the access key of a signed form as a request's signature carries it. */
-function formSigner(fields: PostFormFields): SignedRequest | undefined {
-  const credential = fields.get('x-amz-credential')?.value;
-  const accessKeyId =
-    credential === undefined ? fields.get('awsaccesskeyid')?.value : credential.split('/')[0];
-  if (accessKeyId === undefined || accessKeyId === '') return undefined;
-  return { accessKeyId, payloadHash: UNSIGNED_PAYLOAD, chunkSigning: undefined };
-}
-
 /** Returns the form's fields as the request headers PutObject would carry, by lowercase name. */
 function formHeaders(fields: PostFormFields): http.IncomingHttpHeaders {
   const headers: http.IncomingHttpHeaders = {};
@@ -254,55 +260,19 @@ function formHeaders(fields: PostFormFields): http.IncomingHttpHeaders {
 }
 
 interface FormChecksum {
-  algorithm: ReturnType<typeof checksumAlgorithm>;
+  algorithm: ChecksumAlgorithm;
   value: string;
 }
 
 /** Finds the `x-amz-checksum-<algorithm>` field, when the form has one. */
 function formChecksum(fields: PostFormFields): FormChecksum | undefined {
   for (const [lowerName, field] of fields) {
-    if (!lowerName.startsWith('x-amz-checksum-')) continue;
-    const name = lowerName.slice('x-amz-checksum-'.length);
-    if (name === 'algorithm' || name === 'type') continue;
-    return { algorithm: checksumAlgorithm(name), value: field.value };
+    if (!lowerName.startsWith('x-amz-checksum-') || CHECKSUM_OPTION_HEADERS.has(lowerName)) {
+      continue;
+    }
+    return { algorithm: checksumAlgorithmOf(lowerName), value: field.value };
   }
   return undefined;
-}
-
-function checksumAlgorithm(name: string) {
-  if (!isChecksumAlgorithm(name)) {
-    throw s3Error(
-      'InvalidRequest',
-      {},
-      `The checksum field 'x-amz-checksum-${name}' is not supported; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.`,
-    );
-  }
-  return name;
-}
-
-function checkDigests(
-  digest: DigestStream,
-  contentMd5: string | undefined,
-  checksum: FormChecksum | undefined,
-): void {
-  if (contentMd5 !== undefined) {
-    const expected = Buffer.from(contentMd5, 'base64');
-    if (expected.length !== 16) throw s3Error('InvalidDigest', { 'Content-MD5': contentMd5 });
-    if (expected.toString('hex') !== digest.md5Hex()) {
-      throw s3Error(
-        'BadDigest',
-        {},
-        'The Content-MD5 you specified did not match what we received.',
-      );
-    }
-  }
-  if (checksum !== undefined && checksum.value !== digest.checksumBase64()) {
-    throw s3Error(
-      'BadDigest',
-      {},
-      `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
-    );
-  }
 }
 
 /**
